@@ -1,0 +1,1 @@
+# Manual pages (added with the daemon).

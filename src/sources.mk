@@ -1,0 +1,9 @@
+# The daemon: everything but main.c lives in a convenience library so that the unit tests,
+# the fuzz targets and the benchmarks link the same code as the daemon.
+noinst_LIBRARIES += src/libsiproxd.a
+src_libsiproxd_a_SOURCES = \
+	src/log.c src/log.h
+
+sbin_PROGRAMS += src/siproxd
+src_siproxd_SOURCES = src/main.c
+src_siproxd_LDADD = src/libsiproxd.a $(DEPS_LIBS)

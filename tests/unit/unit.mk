@@ -1,0 +1,1 @@
+# Each module's tests: tests/unit/test_<module>.c
