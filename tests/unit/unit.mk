@@ -1,1 +1,6 @@
 # Each module's tests: tests/unit/test_<module>.c
+
+check_PROGRAMS += tests/unit/test_digest_auth
+tests_unit_test_digest_auth_SOURCES = tests/unit/test_digest_auth.c
+tests_unit_test_digest_auth_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_digest_auth_LDADD = $(UNIT_LIBS)
