@@ -40,6 +40,16 @@ struct dns_query *dns_resolve_sip(struct dns *dns, const char *host, uint16_t po
 /* The callback of a cancelled query never runs. */
 void dns_cancel(struct dns_query *q);
 
+/*
+ * Callbacks must not call dns_destroy(); they may start and cancel other queries. A query's
+ * handle is dead once its callback has been called.
+ */
+
+/* Replaces the name servers ("host:port,host:port"); for tests and diagnostics. Returns 0 or -1. */
+int dns_set_servers(struct dns *dns, const char *csv);
+/* Replaces the clock the cache ages by (default el_now_ms()); for tests. */
+void dns_set_clock(struct dns *dns, uint64_t (*clock)(void *ud), void *ud);
+
 /* Counters for the status summary. */
 size_t dns_cache_size(const struct dns *dns);
 size_t dns_pending(const struct dns *dns);

@@ -3,7 +3,8 @@
 noinst_LIBRARIES += src/libsiproxd.a
 src_libsiproxd_a_SOURCES = \
 	src/log.c src/log.h \
-	src/digest_auth.c src/digest_auth.h
+	src/digest_auth.c src/digest_auth.h \
+	src/dns.c src/dns.h
 
 sbin_PROGRAMS += src/siproxd
 src_siproxd_SOURCES = src/main.c
