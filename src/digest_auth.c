@@ -604,7 +604,7 @@ static bool uri_matches(const osip_message_t *req, const char *uri)
 	return same;
 }
 
-/* nc is exactly 8 hex digits (RFC 2617 §3.2.2). */
+/* nc is exactly 8 hex digits (RFC 2617 §3.2.2), and the first request with a nonce sends 1. */
 static bool parse_nc(const char *s, uint32_t *out)
 {
 	if (strlen(s) != 8)
@@ -613,7 +613,7 @@ static bool parse_nc(const char *s, uint32_t *out)
 		if (!isxdigit((unsigned char)s[i]))
 			return false;
 	*out = (uint32_t)strtoul(s, NULL, 16);
-	return true;
+	return *out != 0;
 }
 
 /* Syntax and parameter checks that need no password; returns AUTH_OK to go on. */

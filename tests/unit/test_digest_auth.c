@@ -153,6 +153,13 @@ static enum auth_result try_auth(struct digest_auth *a, const char *nonce, const
 	return r;
 }
 
+/* The common case: a REGISTER for sip:home.example with credentials for REALM. */
+static enum auth_result reg(struct digest_auth *a, const char *nonce, const char *user, const char *pass,
+			    const char *nc, int64_t now)
+{
+	return try_auth(a, nonce, "REGISTER", "REGISTER", user, pass, REALM, "sip:home.example", nc, now);
+}
+
 static struct digest_auth *shared_pw(void)
 {
 	struct digest_auth *a = auth_create(REALM, "s3cret", NULL, 300);
@@ -236,13 +243,10 @@ START_TEST(good_without_qop)
 	char nonce[128];
 
 	challenge_nonce(a, T0, nonce, sizeof(nonce));
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "alice", "s3cret", REALM, "sip:home.example",
-				  NULL, T0 + 10), AUTH_OK);
+	ck_assert_int_eq(reg(a, nonce, "alice", "s3cret", NULL, T0 + 10), AUTH_OK);
 	/* RFC 2069 style carries no count: the nonce may be used again within its TTL. */
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "alice", "s3cret", REALM, "sip:home.example",
-				  NULL, T0 + 20), AUTH_OK);
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "alice", "s3cret", REALM, "sip:home.example",
-				  NULL, T0 + 301), AUTH_STALE);
+	ck_assert_int_eq(reg(a, nonce, "alice", "s3cret", NULL, T0 + 20), AUTH_OK);
+	ck_assert_int_eq(reg(a, nonce, "alice", "s3cret", NULL, T0 + 301), AUTH_STALE);
 	auth_destroy(a);
 }
 END_TEST
@@ -253,22 +257,20 @@ START_TEST(good_with_qop_and_nc)
 	char nonce[128];
 
 	challenge_nonce(a, T0, nonce, sizeof(nonce));
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "alice", "s3cret", REALM, "sip:home.example",
-				  "00000001", T0), AUTH_OK);
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "alice", "s3cret", REALM, "sip:home.example",
-				  "00000002", T0 + 1), AUTH_OK);
+	ck_assert_int_eq(reg(a, nonce, "alice", "s3cret", "00000001", T0), AUTH_OK);
+	ck_assert_int_eq(reg(a, nonce, "alice", "s3cret", "00000002", T0 + 1), AUTH_OK);
 	/* replay of an old count and of the same count */
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "alice", "s3cret", REALM, "sip:home.example",
-				  "00000001", T0 + 2), AUTH_BAD_CREDENTIALS);
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "alice", "s3cret", REALM, "sip:home.example",
-				  "00000002", T0 + 2), AUTH_BAD_CREDENTIALS);
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "alice", "s3cret", REALM, "sip:home.example",
-				  "0000000a", T0 + 3), AUTH_OK);
+	ck_assert_int_eq(reg(a, nonce, "alice", "s3cret", "00000001", T0 + 2), AUTH_BAD_CREDENTIALS);
+	ck_assert_int_eq(reg(a, nonce, "alice", "s3cret", "00000002", T0 + 2), AUTH_BAD_CREDENTIALS);
+	ck_assert_int_eq(reg(a, nonce, "alice", "s3cret", "0000000a", T0 + 3), AUTH_OK);
+	/* counts start at 1 */
+	char fresh[128];
+	challenge_nonce(a, T0, fresh, sizeof(fresh));
+	ck_assert_int_eq(reg(a, fresh, "alice", "s3cret", "00000000", T0 + 3), AUTH_MALFORMED);
 	/* another nonce has its own count */
 	char other[128];
 	challenge_nonce(a, T0, other, sizeof(other));
-	ck_assert_int_eq(try_auth(a, other, "REGISTER", "REGISTER", "bob", "s3cret", REALM, "sip:home.example",
-				  "00000001", T0 + 3), AUTH_OK);
+	ck_assert_int_eq(reg(a, other, "bob", "s3cret", "00000001", T0 + 3), AUTH_OK);
 	auth_destroy(a);
 }
 END_TEST
@@ -281,15 +283,11 @@ START_TEST(bad_password_and_unknown_user)
 
 	ck_assert_ptr_nonnull(a);
 	challenge_nonce(a, T0, nonce, sizeof(nonce));
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "alice", "wonderland", REALM,
-				  "sip:home.example", "00000001", T0), AUTH_OK);
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "alice", "builder", REALM, "sip:home.example",
-				  "00000002", T0), AUTH_BAD_CREDENTIALS);
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "carol", "builder", REALM, "sip:home.example",
-				  "00000003", T0), AUTH_BAD_CREDENTIALS);
+	ck_assert_int_eq(reg(a, nonce, "alice", "wonderland", "00000001", T0), AUTH_OK);
+	ck_assert_int_eq(reg(a, nonce, "alice", "builder", "00000002", T0), AUTH_BAD_CREDENTIALS);
+	ck_assert_int_eq(reg(a, nonce, "carol", "builder", "00000003", T0), AUTH_BAD_CREDENTIALS);
 	/* a failed attempt does not consume the count */
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "alice", "wonderland", REALM,
-				  "sip:home.example", "00000002", T0), AUTH_OK);
+	ck_assert_int_eq(reg(a, nonce, "alice", "wonderland", "00000002", T0), AUTH_OK);
 	auth_destroy(a);
 	unlink(path);
 }
@@ -301,13 +299,10 @@ START_TEST(stale_nonce)
 	char nonce[128];
 
 	challenge_nonce(a, T0, nonce, sizeof(nonce));
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "alice", "s3cret", REALM, "sip:home.example",
-				  "00000001", T0 + 300), AUTH_OK);
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "alice", "s3cret", REALM, "sip:home.example",
-				  "00000002", T0 + 301), AUTH_STALE);
+	ck_assert_int_eq(reg(a, nonce, "alice", "s3cret", "00000001", T0 + 300), AUTH_OK);
+	ck_assert_int_eq(reg(a, nonce, "alice", "s3cret", "00000002", T0 + 301), AUTH_STALE);
 	/* an old nonce with a wrong password is a failure, not a reason to retry */
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "alice", "nope", REALM, "sip:home.example",
-				  "00000003", T0 + 301), AUTH_BAD_CREDENTIALS);
+	ck_assert_int_eq(reg(a, nonce, "alice", "nope", "00000003", T0 + 301), AUTH_BAD_CREDENTIALS);
 	auth_destroy(a);
 }
 END_TEST
@@ -319,22 +314,17 @@ START_TEST(forged_nonce)
 	char nonce[128], forged[128];
 
 	/* invented by the client */
-	ck_assert_int_eq(try_auth(a, "dcd98b7102dd2f0e8b11d0f600bfb0c093", "REGISTER", "REGISTER", "alice", "s3cret",
-				  REALM, "sip:home.example", "00000001", T0), AUTH_STALE);
+	ck_assert_int_eq(reg(a, "dcd98b7102dd2f0e8b11d0f600bfb0c093", "alice", "s3cret", "00000001", T0), AUTH_STALE);
 	/* issued by a previous process (other secret): right password → stale, retry transparently */
 	challenge_nonce(before_restart, T0, nonce, sizeof(nonce));
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "alice", "s3cret", REALM, "sip:home.example",
-				  "00000001", T0), AUTH_STALE);
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "alice", "guess", REALM, "sip:home.example",
-				  "00000001", T0), AUTH_BAD_CREDENTIALS);
+	ck_assert_int_eq(reg(a, nonce, "alice", "s3cret", "00000001", T0), AUTH_STALE);
+	ck_assert_int_eq(reg(a, nonce, "alice", "guess", "00000001", T0), AUTH_BAD_CREDENTIALS);
 	/* a genuine nonce with its timestamp moved forward no longer verifies */
 	challenge_nonce(a, T0, nonce, sizeof(nonce));
 	snprintf(forged, sizeof(forged), "%s", nonce);
 	forged[0] = forged[0] == 'f' ? 'e' : 'f';
-	ck_assert_int_eq(try_auth(a, forged, "REGISTER", "REGISTER", "alice", "s3cret", REALM, "sip:home.example",
-				  "00000001", T0), AUTH_STALE);
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "alice", "s3cret", REALM, "sip:home.example",
-				  "00000001", T0), AUTH_OK);
+	ck_assert_int_eq(reg(a, forged, "alice", "s3cret", "00000001", T0), AUTH_STALE);
+	ck_assert_int_eq(reg(a, nonce, "alice", "s3cret", "00000001", T0), AUTH_OK);
 	auth_destroy(before_restart);
 	auth_destroy(a);
 }
@@ -436,10 +426,8 @@ START_TEST(no_secrets_in_logs)
 	char nonce[128], resp[33];
 
 	challenge_nonce(a, T0, nonce, sizeof(nonce));
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "alice", "s3cret", REALM, "sip:home.example",
-				  "00000001", T0), AUTH_OK);
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "alice", "wrongpw", REALM, "sip:home.example",
-				  "00000002", T0), AUTH_BAD_CREDENTIALS);
+	ck_assert_int_eq(reg(a, nonce, "alice", "s3cret", "00000001", T0), AUTH_OK);
+	ck_assert_int_eq(reg(a, nonce, "alice", "wrongpw", "00000002", T0), AUTH_BAD_CREDENTIALS);
 	client_digest("alice", REALM, "wrongpw", "REGISTER", "sip:home.example", nonce, "00000002", "0a4f113b", resp);
 	ck_assert_ptr_nonnull(strstr(logbuf, "alice"));
 	ck_assert_ptr_null(strstr(logbuf, "s3cret"));
@@ -477,16 +465,11 @@ START_TEST(pwfile_parsing_and_reload)
 	ck_assert_msg(strstr(logbuf, where) != NULL, "no warning for the duplicate: %s", logbuf);
 
 	challenge_nonce(a, T0, nonce, sizeof(nonce));
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "alice", "wonderland", REALM,
-				  "sip:home.example", NULL, T0), AUTH_OK);
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "long", longpw, REALM,
-				  "sip:home.example", NULL, T0), AUTH_OK);
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "bob", "first", REALM,
-				  "sip:home.example", NULL, T0), AUTH_BAD_CREDENTIALS);
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "bob", "second", REALM,
-				  "sip:home.example", NULL, T0), AUTH_OK);
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "lonely", "", REALM,
-				  "sip:home.example", NULL, T0), AUTH_BAD_CREDENTIALS);
+	ck_assert_int_eq(reg(a, nonce, "alice", "wonderland", NULL, T0), AUTH_OK);
+	ck_assert_int_eq(reg(a, nonce, "long", longpw, NULL, T0), AUTH_OK);
+	ck_assert_int_eq(reg(a, nonce, "bob", "first", NULL, T0), AUTH_BAD_CREDENTIALS);
+	ck_assert_int_eq(reg(a, nonce, "bob", "second", NULL, T0), AUTH_OK);
+	ck_assert_int_eq(reg(a, nonce, "lonely", "", NULL, T0), AUTH_BAD_CREDENTIALS);
 	ck_assert_ptr_null(strstr(logbuf, "wonderland"));
 
 	/* reload picks up a changed file */
@@ -495,16 +478,13 @@ START_TEST(pwfile_parsing_and_reload)
 	fputs("alice changed\ncarol new\n", f);
 	fclose(f);
 	ck_assert_int_eq(auth_reload(a), 0);
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "alice", "wonderland", REALM,
-				  "sip:home.example", NULL, T0), AUTH_BAD_CREDENTIALS);
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "carol", "new", REALM,
-				  "sip:home.example", NULL, T0), AUTH_OK);
+	ck_assert_int_eq(reg(a, nonce, "alice", "wonderland", NULL, T0), AUTH_BAD_CREDENTIALS);
+	ck_assert_int_eq(reg(a, nonce, "carol", "new", NULL, T0), AUTH_OK);
 
 	/* a file that went away: the old table stays */
 	unlink(path);
 	ck_assert_int_eq(auth_reload(a), -1);
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "carol", "new", REALM,
-				  "sip:home.example", NULL, T0), AUTH_OK);
+	ck_assert_int_eq(reg(a, nonce, "carol", "new", NULL, T0), AUTH_OK);
 	auth_destroy(a);
 }
 END_TEST
@@ -526,15 +506,12 @@ START_TEST(nc_table_bounded)
 	char nonce[128], first[128];
 
 	challenge_nonce(a, T0, first, sizeof(first));
-	ck_assert_int_eq(try_auth(a, first, "REGISTER", "REGISTER", "alice", "s3cret", REALM, "sip:home.example",
-				  "00000001", T0), AUTH_OK);
+	ck_assert_int_eq(reg(a, first, "alice", "s3cret", "00000001", T0), AUTH_OK);
 	for (int i = 0; i < 1100; i++) {
 		challenge_nonce(a, T0, nonce, sizeof(nonce));
-		ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "alice", "s3cret", REALM,
-					  "sip:home.example", "00000001", T0), AUTH_OK);
+		ck_assert_int_eq(reg(a, nonce, "alice", "s3cret", "00000001", T0), AUTH_OK);
 	}
-	ck_assert_int_eq(try_auth(a, nonce, "REGISTER", "REGISTER", "alice", "s3cret", REALM, "sip:home.example",
-				  "00000001", T0), AUTH_BAD_CREDENTIALS);
+	ck_assert_int_eq(reg(a, nonce, "alice", "s3cret", "00000001", T0), AUTH_BAD_CREDENTIALS);
 	auth_destroy(a);
 }
 END_TEST

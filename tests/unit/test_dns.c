@@ -291,6 +291,19 @@ static void assert_target(const struct result *r, size_t i, const char *addr, ui
 	ck_assert_uint_eq(r->t[i].port, port);
 }
 
+/* Starts a lookup that must go to the network, waits for its answer and checks status and count. */
+static void resolve_wait(const char *host, uint16_t port, bool sip, enum dns_proto proto, struct result *r,
+			 int status, size_t n)
+{
+	memset(r, 0, sizeof(*r));
+	struct dns_query *q = sip ? dns_resolve_sip(dns, host, port, proto, on_result, r)
+				  : dns_resolve_host(dns, host, port, on_result, r);
+	ck_assert_ptr_nonnull(q);
+	run_until(&r->calls, 1);
+	ck_assert_int_eq(r->status, status);
+	ck_assert_uint_eq(r->n, n);
+}
+
 /* ---- tests ---- */
 
 START_TEST(literal_address)
@@ -331,20 +344,14 @@ START_TEST(srv_two_targets_in_priority_order)
 {
 	struct result r = { 0 };
 
-	ck_assert_ptr_nonnull(dns_resolve_sip(dns, "srv.test", 0, DNS_PROTO_UDP, on_result, &r));
-	run_until(&r.calls, 1);
-	ck_assert_int_eq(r.status, 0);
-	ck_assert_uint_eq(r.n, 2);
+	resolve_wait("srv.test", 0, true, DNS_PROTO_UDP, &r, 0, 2);
 	assert_target(&r, 0, "10.0.1.1", 5071);
 	assert_target(&r, 1, "10.0.1.2", 5072);
 	ck_assert_int_eq(queries_for("_sip._udp.srv.test", RR_SRV), 1);
 	ck_assert_int_eq(queries_for("srv.test", RR_A), 0);
 
 	/* TCP asks for _sip._tcp */
-	memset(&r, 0, sizeof(r));
-	ck_assert_ptr_nonnull(dns_resolve_sip(dns, "srv.test", 0, DNS_PROTO_TCP, on_result, &r));
-	run_until(&r.calls, 1);
-	ck_assert_uint_eq(r.n, 1);
+	resolve_wait("srv.test", 0, true, DNS_PROTO_TCP, &r, 0, 1);
 	assert_target(&r, 0, "10.0.1.2", 5073);
 	ck_assert_int_eq(queries_for("_sip._tcp.srv.test", RR_SRV), 1);
 }
@@ -354,9 +361,7 @@ START_TEST(srv_equal_priority_uses_both)
 {
 	struct result r = { 0 };
 
-	ck_assert_ptr_nonnull(dns_resolve_sip(dns, "weighted.test", 0, DNS_PROTO_UDP, on_result, &r));
-	run_until(&r.calls, 1);
-	ck_assert_uint_eq(r.n, 2);
+	resolve_wait("weighted.test", 0, true, DNS_PROTO_UDP, &r, 0, 2);
 	ck_assert(r.t[0].port + r.t[1].port == 5080 + 5081);
 }
 END_TEST
@@ -365,10 +370,7 @@ START_TEST(srv_absent_falls_back_to_a)
 {
 	struct result r = { 0 };
 
-	ck_assert_ptr_nonnull(dns_resolve_sip(dns, "plain.test", 0, DNS_PROTO_UDP, on_result, &r));
-	run_until(&r.calls, 1);
-	ck_assert_int_eq(r.status, 0);
-	ck_assert_uint_eq(r.n, 1);
+	resolve_wait("plain.test", 0, true, DNS_PROTO_UDP, &r, 0, 1);
 	assert_target(&r, 0, "10.0.0.3", 5060);
 	ck_assert_int_eq(queries_for("_sip._udp.plain.test", RR_SRV), 1);
 	ck_assert_int_eq(queries_for("plain.test", RR_A), 1);
@@ -380,17 +382,11 @@ START_TEST(srv_targets_failing_or_refused)
 	struct result r = { 0 };
 
 	/* SRV exists but its only target does not resolve: no fallback to A (RFC 3263) */
-	ck_assert_ptr_nonnull(dns_resolve_sip(dns, "deadsrv.test", 0, DNS_PROTO_UDP, on_result, &r));
-	run_until(&r.calls, 1);
-	ck_assert_int_eq(r.status, -1);
-	ck_assert_uint_eq(r.n, 0);
+	resolve_wait("deadsrv.test", 0, true, DNS_PROTO_UDP, &r, -1, 0);
 	ck_assert_int_eq(queries_for("deadsrv.test", RR_A), 0);
 
 	/* target "." : the service is not offered */
-	memset(&r, 0, sizeof(r));
-	ck_assert_ptr_nonnull(dns_resolve_sip(dns, "closed.test", 0, DNS_PROTO_UDP, on_result, &r));
-	run_until(&r.calls, 1);
-	ck_assert_int_eq(r.status, -1);
+	resolve_wait("closed.test", 0, true, DNS_PROTO_UDP, &r, -1, 0);
 }
 END_TEST
 
@@ -398,10 +394,7 @@ START_TEST(explicit_port_skips_srv)
 {
 	struct result r = { 0 };
 
-	ck_assert_ptr_nonnull(dns_resolve_sip(dns, "srv.test", 5090, DNS_PROTO_UDP, on_result, &r));
-	run_until(&r.calls, 1);
-	ck_assert_int_eq(r.status, 0);
-	ck_assert_uint_eq(r.n, 1);
+	resolve_wait("srv.test", 5090, true, DNS_PROTO_UDP, &r, 0, 1);
 	assert_target(&r, 0, "10.0.0.9", 5090);
 	ck_assert_int_eq(queries_for("_sip._udp.srv.test", RR_SRV), 0);
 }
@@ -411,8 +404,7 @@ START_TEST(cache_hit_and_expiry)
 {
 	struct result r = { 0 };
 
-	ck_assert_ptr_nonnull(dns_resolve_host(dns, "a.test", 1, on_result, &r));
-	run_until(&r.calls, 1);
+	resolve_wait("a.test", 1, false, DNS_PROTO_UDP, &r, 0, 2);
 	ck_assert_uint_eq(dns_cache_size(dns), 1);
 
 	/* answered from the cache, synchronously, without a query */
@@ -460,10 +452,7 @@ START_TEST(nxdomain_and_negative_cache)
 {
 	struct result r = { 0 };
 
-	ck_assert_ptr_nonnull(dns_resolve_host(dns, "nx.test", 5060, on_result, &r));
-	run_until(&r.calls, 1);
-	ck_assert_int_eq(r.status, -1);
-	ck_assert_uint_eq(r.n, 0);
+	resolve_wait("nx.test", 5060, false, DNS_PROTO_UDP, &r, -1, 0);
 	int first = queries_for("nx.test", RR_A);
 	ck_assert_int_ge(first, 1);
 
