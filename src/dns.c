@@ -371,8 +371,8 @@ static void lookup_finish(struct dns_lookup *lk, struct dns_entry *e, int status
 
 	if (status != ARES_EDESTRUCTION && status != ARES_ECANCELLED)
 		cache_put(dns, e, ttl_s);
-	log_debug(DBCLASS_DNS, "dns: %s %s: %zu record(s)%s%s", e->node.type == DNS_RT_A ? "A" : "SRV",
-		  e->node.name, e->n, status == ARES_SUCCESS ? "" : ", ", status == ARES_SUCCESS ? "" : ares_strerror(status));
+	log_debug(DBCLASS_DNS, "dns: %s %s: %zu record(s), %s, kept %u s", e->node.type == DNS_RT_A ? "A" : "SRV",
+		  e->node.name, e->n, ares_strerror(status), ttl_s);
 	lookup_deliver(dns, lk, e);
 	entry_unref(e);
 }
@@ -411,12 +411,12 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
 /* The smallest TTL of the SRV records in an answer; ares_parse_srv_reply() does not report it. */
 static int srv_answer_ttl(const unsigned char *abuf, int alen, uint32_t *ttl)
 {
-	const unsigned char *p = abuf + 12, *end = abuf + alen;
 	char *name;
 	long len;
 
 	if (alen < 12)
 		return -1;
+	const unsigned char *p = abuf + 12, *end = abuf + alen;
 	unsigned qd = (unsigned)abuf[4] << 8 | abuf[5], an = (unsigned)abuf[6] << 8 | abuf[7];
 	for (unsigned i = 0; i < qd + an; i++) {
 		if (ares_expand_name(p, abuf, alen, &name, &len) != ARES_SUCCESS)

@@ -65,6 +65,7 @@ static struct {
 	struct qcount counts[64];
 	size_t ncounts;
 	int total;
+	int drop;               /* leave this many queries unanswered */
 } fake;
 
 static int queries_for(const char *name, int type)
@@ -143,6 +144,10 @@ static void on_fake_query(struct event_loop *el, int fd, unsigned events, void *
 	int qtype = q[p] << 8 | q[p + 1];
 	size_t qend = p + 4;
 	count_query(name, qtype);
+	if (fake.drop > 0) {
+		fake.drop--;
+		return;
+	}
 
 	bool exists = false;
 	unsigned an = 0;
@@ -262,15 +267,17 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* Runs the loop until *calls reaches want or two seconds pass. */
-static void run_until(const int *calls, int want)
+/* Runs the loop until *calls reaches want or max_ms pass. */
+static void run_until_ms(const int *calls, int want, int max_ms)
 {
-	uint64_t end = mono_ms() + 2000;
+	uint64_t end = mono_ms() + (uint64_t)max_ms;
 
 	while (*calls < want && mono_ms() < end)
 		el_run_once(el, 50);
 	ck_assert_int_eq(*calls, want);
 }
+
+static void run_until(const int *calls, int want) { run_until_ms(calls, want, 2000); }
 
 /* Runs the loop for about ms milliseconds. */
 static void run_for(int ms)
@@ -600,13 +607,27 @@ START_TEST(destroy_with_pending_queries)
 }
 END_TEST
 
+START_TEST(lost_answer_is_retried)
+{
+	/* Nothing comes back for the first query: c-ares' retry timer, run by the loop, asks again. */
+	struct result r = { 0 };
+
+	fake.drop = 1;
+	ck_assert_ptr_nonnull(dns_resolve_host(dns, "a.test", 1, on_result, &r));
+	ck_assert_uint_ge(el_timer_count(el), 1);
+	run_until_ms(&r.calls, 1, 12000);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_int_eq(queries_for("a.test", RR_A), 2);
+}
+END_TEST
+
 static Suite *dns_suite(void)
 {
 	Suite *s = suite_create("dns");
 	TCase *tc = tcase_create("core");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 20);
+	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, literal_address);
 	tcase_add_test(tc, a_records);
 	tcase_add_test(tc, srv_two_targets_in_priority_order);
@@ -621,6 +642,7 @@ static Suite *dns_suite(void)
 	tcase_add_test(tc, max_pending);
 	tcase_add_test(tc, hosts_file_and_bad_names);
 	tcase_add_test(tc, destroy_with_pending_queries);
+	tcase_add_test(tc, lost_answer_is_retried);
 	suite_add_tcase(s, tc);
 	return s;
 }
