@@ -43,7 +43,6 @@ struct pw_table {
 struct nc_slot {
 	char nonce[AUTH_NONCE_MAX];
 	uint32_t nc;            /* highest nonce-count accepted */
-	int64_t stamp;          /* the nonce's own timestamp */
 	uint32_t chain;         /* next slot in the same bucket + 1; 0 ends the chain */
 	bool used;
 };
@@ -325,8 +324,12 @@ static void nc_unlink(struct nc_table *t, size_t idx)
 	t->slots[idx].used = false;
 }
 
-/* A new nonce takes the oldest slot (ring order = order of first use). */
-static struct nc_slot *nc_insert(struct nc_table *t, const char *nonce, int64_t stamp)
+/*
+ * A new nonce takes the oldest slot (ring order = order of first use). Slots of expired nonces
+ * are never consulted, since a nonce's age is checked before its count, and they are the first
+ * to be reused.
+ */
+static struct nc_slot *nc_insert(struct nc_table *t, const char *nonce)
 {
 	size_t idx = t->oldest;
 	struct nc_slot *s = &t->slots[idx];
@@ -336,7 +339,6 @@ static struct nc_slot *nc_insert(struct nc_table *t, const char *nonce, int64_t 
 	t->oldest = (idx + 1) % AUTH_NC_SLOTS;
 	snprintf(s->nonce, sizeof(s->nonce), "%s", nonce);
 	s->nc = 0;
-	s->stamp = stamp;
 	s->used = true;
 	uint32_t *head = &t->buckets[hash_str(nonce) % AUTH_NC_SLOTS];
 	s->chain = *head;
@@ -710,7 +712,7 @@ static enum auth_result verify(struct digest_auth *a, const struct creds *c, con
 			return AUTH_BAD_CREDENTIALS;
 		}
 		if (!s)
-			s = nc_insert(&a->nc, c->nonce, stamp);
+			s = nc_insert(&a->nc, c->nonce);
 		s->nc = nc;
 	}
 	log_debug(DBCLASS_AUTH, "auth user %.64s: authenticated", c->username);
