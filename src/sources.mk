@@ -2,7 +2,9 @@
 # the fuzz targets and the benchmarks link the same code as the daemon.
 noinst_LIBRARIES += src/libsiproxd.a
 src_libsiproxd_a_SOURCES = \
-	src/log.c src/log.h
+	src/log.c src/log.h \
+	src/event_loop.c src/event_loop.h \
+	src/debug_port.c src/debug_port.h
 
 sbin_PROGRAMS += src/siproxd
 src_siproxd_SOURCES = src/main.c
