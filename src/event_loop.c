@@ -393,30 +393,35 @@ static void on_signalfd(struct event_loop *el, int fd, unsigned events, void *ud
 
 int el_signal_add(struct event_loop *el, int signo, el_signal_cb cb, void *ud)
 {
-	sigset_t one, mask;
+	sigset_t one, mask, old;
 
-	if (signo <= 0 || signo >= NSIG || !cb) {
+	/* SIGKILL and SIGSTOP cannot be blocked, so signalfd would never see them. */
+	if (signo <= 0 || signo >= NSIG || signo == SIGKILL || signo == SIGSTOP || !cb) {
 		errno = EINVAL;
 		return -1;
 	}
 	sigemptyset(&one);
-	if (sigaddset(&one, signo) < 0 || sigprocmask(SIG_BLOCK, &one, NULL) < 0)
+	if (sigaddset(&one, signo) < 0 || sigprocmask(SIG_BLOCK, &one, &old) < 0)
 		return -1;
 	mask = el->sigmask;
 	sigaddset(&mask, signo);
 	/* With an existing fd, signalfd() replaces its mask in place. */
 	int fd = signalfd(el->sigfd, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	if (el->sigfd < 0) {
-		if (el_fd_add(el, fd, EL_READ, on_signalfd, NULL) < 0) {
-			int saved = errno;
-			close(fd);
-			errno = saved;
-			return -1;
-		}
-		el->sigfd = fd;
+	if (fd >= 0 && el->sigfd < 0 && el_fd_add(el, fd, EL_READ, on_signalfd, NULL) < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		fd = -1;
 	}
+	if (fd < 0) {
+		/* Nobody would read it: give the signal back its old disposition. */
+		int saved = errno;
+		if (!sigismember(&old, signo))
+			sigprocmask(SIG_UNBLOCK, &one, NULL);
+		errno = saved;
+		return -1;
+	}
+	el->sigfd = fd;
 	el->sigmask = mask;
 	el->signals[signo].cb = cb;
 	el->signals[signo].ud = ud;

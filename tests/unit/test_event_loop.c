@@ -191,6 +191,61 @@ START_TEST(fd_del_self)
 }
 END_TEST
 
+/* Whichever of two writable fds runs first drops the other's interest while its event is pending. */
+struct modify_ctx {
+	int fds[2];
+	int calls[2];
+};
+
+static void quiet_other(struct event_loop *loop, int fd, unsigned events, void *ud)
+{
+	struct modify_ctx *m = ud;
+	int me = fd == m->fds[0] ? 0 : 1;
+
+	m->calls[me]++;
+	ck_assert_int_eq(el_fd_modify(loop, m->fds[1 - me], 0), 0);
+}
+
+START_TEST(fd_modify_pending_in_callback)
+{
+	int a[2], b[2];
+
+	nonblocking_pair(a);
+	nonblocking_pair(b);
+	struct modify_ctx m = { .fds = { a[0], b[0] } };
+	ck_assert_int_eq(el_fd_add(el, a[0], EL_WRITE, quiet_other, &m), 0);
+	ck_assert_int_eq(el_fd_add(el, b[0], EL_WRITE, quiet_other, &m), 0);
+	ck_assert_int_eq(el_run_once(el, 1000), 0);
+	ck_assert_int_eq(m.calls[0] + m.calls[1], 1);
+	int first = m.calls[0] ? 0 : 1;
+	ck_assert_int_eq(el_run_once(el, 0), 0);
+	ck_assert_int_eq(m.calls[first], 2);
+	ck_assert_int_eq(m.calls[1 - first], 0);
+	el_fd_del(el, a[0]);
+	el_fd_del(el, b[0]);
+	for (int i = 0; i < 2; i++) {
+		close(a[i]);
+		close(b[i]);
+	}
+}
+END_TEST
+
+START_TEST(fd_add_rejects_bad_arguments)
+{
+	struct fd_seen seen = { 0 };
+
+	ck_assert_int_eq(el_fd_add(el, -1, EL_READ, record_fd, &seen), -1);
+	ck_assert_int_eq(el_fd_add(el, 0, EL_READ, NULL, &seen), -1);
+	/* epoll refuses regular files; the loop must not keep a half registration. */
+	int fd = open("/dev/null", O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(el_fd_add(el, fd, EL_READ, record_fd, &seen), -1);
+	ck_assert_uint_eq(el_fd_count(el), 0);
+	ck_assert_int_eq(el_fd_modify(el, fd, EL_READ), -1);
+	close(fd);
+}
+END_TEST
+
 /* ---- timers ---- */
 
 struct fire_log {
@@ -408,6 +463,8 @@ START_TEST(signal_through_signalfd)
 	ck_assert_int_eq(el_run_once(el, 1000), 0);
 	ck_assert_int_eq(got2, SIGUSR2);
 	ck_assert_int_eq(el_signal_add(el, 0, record_signal, &got1), -1);
+	ck_assert_int_eq(el_signal_add(el, SIGKILL, record_signal, &got1), -1);
+	ck_assert_int_eq(errno, EINVAL);
 }
 END_TEST
 
@@ -417,6 +474,28 @@ static void stop_loop(struct event_loop *loop, void *ud)
 	(*fired)++;
 	el_stop(loop);
 }
+
+static void count_fire(struct event_loop *loop, void *ud) { (*(int *)ud)++; }
+
+START_TEST(wait_bounded_by_timeout_and_timers)
+{
+	struct el_timer t = { 0 };
+	int fired = 0;
+
+	/* Nothing registered: the caller's timeout bounds the wait. */
+	uint64_t t0 = el_now_ms(el);
+	ck_assert_int_eq(el_run_once(el, 30), 0);
+	ck_assert_uint_ge(el_now_ms(el) - t0, 29);
+
+	/* With no limit, the first timer does: a 25 ms timer ends an endless wait in time. */
+	t0 = el_now_ms(el);
+	el_timer_start(el, &t, 25, count_fire, &fired);
+	ck_assert_int_eq(el_run_once(el, -1), 0);
+	ck_assert_int_eq(fired, 1);
+	ck_assert_uint_ge(el_now_ms(el) - t0, 25);
+	ck_assert_uint_lt(el_now_ms(el) - t0, 1000);
+}
+END_TEST
 
 START_TEST(run_until_stop)
 {
@@ -459,12 +538,15 @@ static Suite *event_loop_suite(void)
 	tcase_add_test(tc, fd_write_and_modify);
 	tcase_add_test(tc, fd_del_pending_in_callback);
 	tcase_add_test(tc, fd_del_self);
+	tcase_add_test(tc, fd_modify_pending_in_callback);
+	tcase_add_test(tc, fd_add_rejects_bad_arguments);
 	tcase_add_test(tc, timers_fire_in_order);
 	tcase_add_test(tc, timers_stop_and_restart);
 	tcase_add_test(tc, timer_restarts_itself);
 	tcase_add_test(tc, timer_stops_other_due_timer);
 	tcase_add_test(tc, ten_thousand_timers);
 	tcase_add_test(tc, signal_through_signalfd);
+	tcase_add_test(tc, wait_bounded_by_timeout_and_timers);
 	tcase_add_test(tc, run_until_stop);
 	tcase_add_test(tc, clock_and_destroy_with_running_timer);
 	suite_add_tcase(s, tc);

@@ -171,12 +171,9 @@ struct tclient {
 	int markers;
 };
 
-static void tclient_connect(struct tclient *c, int rcvbuf)
+static void tclient_connect_with(struct tclient *c, struct in_addr to, int rcvbuf)
 {
-	struct sockaddr_in sa = {
-		.sin_family = AF_INET, .sin_port = htons(debug_port_bound_port(dp)),
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-	};
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(debug_port_bound_port(dp)), .sin_addr = to };
 
 	memset(c, 0, sizeof *c);
 	c->seq_in_order = c->seq_contiguous = true;
@@ -187,6 +184,16 @@ static void tclient_connect(struct tclient *c, int rcvbuf)
 		ck_assert_int_eq(setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf), 0);
 	ck_assert_int_eq(connect(c->fd, (struct sockaddr *)&sa, sizeof sa), 0);
 	ck_assert_int_eq(fcntl(c->fd, F_SETFL, O_NONBLOCK), 0);
+}
+
+static void tclient_connect(struct tclient *c, int rcvbuf)
+{
+	tclient_connect_with(c, (struct in_addr){ .s_addr = htonl(INADDR_LOOPBACK) }, rcvbuf);
+}
+
+static void tclient_connect_to(struct tclient *c, struct in_addr to)
+{
+	tclient_connect_with(c, to, 0);
 }
 
 static void tclient_close(struct tclient *c)
@@ -289,6 +296,16 @@ START_TEST(two_clients_get_the_same_lines)
 	ck_assert_ptr_nonnull(from_b);
 	ck_assert_str_eq(from_a, from_b);
 	ck_assert_ptr_nonnull(strstr(from_a, "hello 42\n"));
+
+	/* What a client sends is read and thrown away; it stays connected. */
+	static const char junk[] = "debug_level 0xffffffff\r\nquit\r\n";
+	for (int i = 0; i < 200; i++)
+		ck_assert_int_eq(send(a.fd, junk, sizeof junk - 1, MSG_NOSIGNAL), (ssize_t)(sizeof junk - 1));
+	log_info("third line");
+	PUMP_UNTIL(strstr(a.text, "third line\n"), &a);
+	ck_assert(!a.eof);
+	ck_assert_uint_eq(debug_port_client_count(dp), 2);
+	ck_assert_uint_eq(log_debug_pattern(), 0);
 
 	/* A client that hangs up is closed and no longer counted. */
 	tclient_close(&a);
@@ -396,6 +413,25 @@ START_TEST(destroy_closes_clients)
 }
 END_TEST
 
+/* One listener per address, all on the same (here ephemeral) port. */
+START_TEST(listens_on_every_address)
+{
+	struct in_addr addrs[2] = { { .s_addr = htonl(INADDR_LOOPBACK) }, { .s_addr = htonl(0x7f000002) } };
+	struct tclient a, b;
+
+	dp = debug_port_create(el, addrs, 2, 0, 0, 0);
+	ck_assert_ptr_nonnull(dp);
+	ck_assert_uint_eq(el_fd_count(el), 2);
+	tclient_connect(&a, 0);
+	PUMP_UNTIL(a.banners == 1, &a);
+	tclient_connect_to(&b, addrs[1]);
+	PUMP_UNTIL(b.banners == 1 && a.accepted == 2, &a, &b);
+	ck_assert_uint_eq(debug_port_client_count(dp), 2);
+	tclient_close(&a);
+	tclient_close(&b);
+}
+END_TEST
+
 START_TEST(port_in_use_is_an_error)
 {
 	struct in_addr lo = { .s_addr = htonl(INADDR_LOOPBACK) };
@@ -445,6 +481,7 @@ static Suite *log_suite(void)
 	tcase_add_test(tc, stalled_client_does_not_block);
 	tcase_add_test(tc, client_limit);
 	tcase_add_test(tc, destroy_closes_clients);
+	tcase_add_test(tc, listens_on_every_address);
 	tcase_add_test(tc, port_in_use_is_an_error);
 	tcase_add_test(tc, tiny_queue_counts_drops);
 	suite_add_tcase(s, tc);
