@@ -257,16 +257,20 @@ static void client_open(struct debug_port *dp, int fd, const struct sockaddr_in 
 	struct dp_client *c = calloc(1, sizeof *c);
 
 	inet_ntop(AF_INET, &sa->sin_addr, ip, sizeof ip);
-	if (!c || el_fd_add(dp->el, fd, EL_READ, on_client, c) < 0) {
-		log_error("debug port: cannot take connection from %s:%u: %s", ip, ntohs(sa->sin_port),
-			  strerror(c ? errno : ENOMEM));
-		free(c);
+	if (!c) {
+		log_error("debug port: out of memory for the connection from %s:%u", ip, ntohs(sa->sin_port));
 		close(fd);
 		return;
 	}
 	c->dp = dp;
 	c->fd = fd;
 	snprintf(c->peer, sizeof c->peer, "%s:%u", ip, ntohs(sa->sin_port));
+	if (el_fd_add(dp->el, fd, EL_READ, on_client, c) < 0) {
+		log_error("debug port: cannot take the connection from %s: %s", c->peer, strerror(errno));
+		free(c);
+		close(fd);
+		return;
+	}
 	int n = snprintf(banner, sizeof banner, "%s debug log, debug pattern 0x%08x", PACKAGE_STRING,
 			 log_debug_pattern());
 	if (n > 0 && (size_t)n < sizeof banner)

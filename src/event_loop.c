@@ -41,6 +41,7 @@ struct event_loop {
 	struct el_handler **by_fd;   /* indexed by fd: fds are small integers the kernel hands out densely */
 	size_t by_fd_cap;
 	size_t n_handlers;
+	bool running;                /* inside el_run_once() */
 	bool dispatching;            /* inside the fd callbacks of one epoll batch */
 	struct el_handler *dead;     /* deleted during the batch, freed after it */
 
@@ -442,6 +443,12 @@ int64_t el_wall_s(const struct event_loop *el)
 
 int el_run_once(struct event_loop *el, int timeout_ms)
 {
+	/* A nested run from a callback would overwrite the batch the outer run is walking. */
+	if (el->running) {
+		errno = EBUSY;
+		return -1;
+	}
+	el->running = true;
 	/* A batch as large as the registrations; if growing fails the smaller batch still works. */
 	struct epoll_event *events = grow_array(el->events, &el->events_cap, el->n_handlers,
 						sizeof *events, EL_EVENTS_START);
@@ -454,6 +461,7 @@ int el_run_once(struct event_loop *el, int timeout_ms)
 	refresh_clock(el);
 	if (n < 0) {
 		if (saved != EINTR) {
+			el->running = false;
 			errno = saved;
 			return -1;
 		}
@@ -461,6 +469,7 @@ int el_run_once(struct event_loop *el, int timeout_ms)
 	}
 	dispatch_fds(el, n);
 	run_timers(el);
+	el->running = false;
 	return 0;
 }
 

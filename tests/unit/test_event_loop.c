@@ -468,6 +468,24 @@ START_TEST(signal_through_signalfd)
 }
 END_TEST
 
+static void nested_run(struct event_loop *loop, void *ud)
+{
+	int *rc = ud;
+	*rc = el_run_once(loop, 0);
+}
+
+START_TEST(nested_run_refused)
+{
+	struct el_timer t = { 0 };
+	int rc = 0;
+
+	el_timer_start(el, &t, 0, nested_run, &rc);
+	ck_assert_int_eq(el_run_once(el, 0), 0);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_int_eq(el_run_once(el, 0), 0);   /* the outer run is not left marked busy */
+}
+END_TEST
+
 static void stop_loop(struct event_loop *loop, void *ud)
 {
 	int *fired = ud;
@@ -548,6 +566,7 @@ static Suite *event_loop_suite(void)
 	tcase_add_test(tc, signal_through_signalfd);
 	tcase_add_test(tc, wait_bounded_by_timeout_and_timers);
 	tcase_add_test(tc, run_until_stop);
+	tcase_add_test(tc, nested_run_refused);
 	tcase_add_test(tc, clock_and_destroy_with_running_timer);
 	suite_add_tcase(s, tc);
 	return s;
