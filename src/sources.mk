@@ -2,7 +2,11 @@
 # the fuzz targets and the benchmarks link the same code as the daemon.
 noinst_LIBRARIES += src/libsiproxd.a
 src_libsiproxd_a_SOURCES = \
-	src/log.c src/log.h
+	src/log.c src/log.h \
+	src/hmap.c src/hmap.h \
+	src/reg_key.c src/reg_key.h \
+	src/registrar.c src/registrar.h \
+	src/reg_file.c
 
 sbin_PROGRAMS += src/siproxd
 src_siproxd_SOURCES = src/main.c
