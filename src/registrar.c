@@ -26,9 +26,9 @@ enum reg_index {
 struct reg_entry;
 
 struct reg_group {
-	char *key;                  /* owned copy; the hmap borrows it */
-	size_t len;
 	struct reg_entry *head;
+	size_t len;
+	char key[];                 /* the hmap borrows it */
 };
 
 struct reg_link {
@@ -216,18 +216,16 @@ static struct reg_group *group_obtain(struct registrar *reg, int ix, const void 
 	struct reg_group *g = group_find(reg, ix, key, len);
 	if (g)
 		return g;
-	g = calloc(1, sizeof *g);
+	g = malloc(sizeof *g + len);
 	if (!g)
 		return NULL;
-	g->key = malloc(len ? len : 1);
-	if (!g->key || hmap_put(&reg->index[ix], g->key, len, g) < 0) {
-		free(g->key);
-		free(g);
-		return NULL;
-	}
-	memcpy(g->key, key, len);
+	g->head = NULL;
 	g->len = len;
-	return g;
+	memcpy(g->key, key, len);
+	if (hmap_put(&reg->index[ix], g->key, len, g) == 0)
+		return g;
+	free(g);
+	return NULL;
 }
 
 static void group_drop_if_empty(struct registrar *reg, int ix, struct reg_group *g)
@@ -235,7 +233,6 @@ static void group_drop_if_empty(struct registrar *reg, int ix, struct reg_group 
 	if (!g || g->head)
 		return;
 	hmap_del(&reg->index[ix], g->key, g->len);
-	free(g->key);
 	free(g);
 }
 
@@ -517,6 +514,7 @@ struct reg_binding *reg_bind(struct registrar *reg, const char *aor, const char 
 /* The group of uri's AoR key, or NULL. */
 static struct reg_group *aor_group(const struct registrar *reg, const char *aor, struct reg_key *key)
 {
+	memset(key, 0, sizeof *key);
 	if (!aor || reg_key_make(key, aor, false) < 0)
 		return NULL;
 	return group_find(reg, RIX_AOR, key->str, key->len);

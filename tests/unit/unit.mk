@@ -1,1 +1,6 @@
 # Each module's tests: tests/unit/test_<module>.c
+
+check_PROGRAMS += tests/unit/test_registrar
+tests_unit_test_registrar_SOURCES = tests/unit/test_registrar.c
+tests_unit_test_registrar_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_registrar_LDADD = $(UNIT_LIBS)
