@@ -64,7 +64,7 @@ struct reg_binding *reg_bind(struct registrar *reg, const char *aor, const char 
  * expires at now + lifetime (now from the clock); lifetime <= 0 removes them. Returns the most
  * recently bound of them, or NULL when none matched or they were removed.
  */
-struct reg_binding *reg_confirm(struct registrar *reg, const char *aor, const char *masq_url, int64_t expires);
+struct reg_binding *reg_confirm(struct registrar *reg, const char *aor, const char *masq_url, int64_t lifetime);
 /* The registrar rejected or never answered: pending (never confirmed) bindings of aor go away. */
 void reg_reject_pending(struct registrar *reg, const char *aor);
 void reg_unbind(struct registrar *reg, const char *aor, const char *true_url);
@@ -99,13 +99,14 @@ size_t reg_count(const struct registrar *reg);
  */
 int reg_save(const struct registrar *reg, const char *path);
 /*
- * Loads the file into confirmed bindings with unknown source; entries with expires <= now are
- * dropped, a garbled record is skipped with a warning naming file:line, classic "****:0:" slots
- * are ignored. Returns how many bindings were loaded (missing file: 0), or -1 with errno when
+ * Loads the file into confirmed bindings with unknown source (0) and transport UDP; entries
+ * with expires <= now are dropped, a garbled record is skipped with a warning naming file:line,
+ * classic "****:0:" slots are ignored, bindings beyond max_bindings are counted in one warning. Returns how many bindings were loaded (missing file: 0), or -1 with errno when
  * the file cannot be read.
  */
 int reg_load(struct registrar *reg, const char *path, int64_t now);
 
+/* Every binding, in no particular order; fn must not change the table. */
 typedef void (*reg_visit_fn)(const struct reg_binding *b, void *ud);
 void reg_foreach(const struct registrar *reg, reg_visit_fn fn, void *ud);
 

@@ -203,7 +203,16 @@ START_TEST(test_pending_until_confirmed)
 	ck_assert_ptr_eq(reg_confirm(reg, "sip:bob@prov.example", "sip:bob@203.0.113.1", 3600), b);
 	ck_assert_int_eq(b->expires, 5100);
 
-	/* lifetime 0 in the 2xx removes it */
+	/* two phones of one AoR behind one masq URI: the registrar's answer is for both */
+	struct reg_binding *b2 = bind_ok(reg, "sip:bob@prov.example", "sip:bob@10.0.0.6", "sip:bob@203.0.113.1",
+					 "10.0.0.6", 5100, false);
+	ck_assert_ptr_eq(reg_confirm(reg, "sip:bob@prov.example", "sip:bob@203.0.113.1", 1800), b2);
+	ck_assert(b2->confirmed);
+	ck_assert_int_eq(b2->expires, 3300);
+	ck_assert_int_eq(b->expires, 3300);
+	ck_assert_uint_eq(routable(reg, "sip:bob@prov.example", 3000), 2);
+
+	/* lifetime 0 in the 2xx removes them */
 	ck_assert_ptr_null(reg_confirm(reg, "sip:bob@prov.example", "sip:bob@203.0.113.1", 0));
 	ck_assert_uint_eq(reg_count(reg), 0);
 	ck_assert_ptr_null(reg_find_masq(reg, "sip:bob@203.0.113.1"));
