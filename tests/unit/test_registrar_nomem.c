@@ -54,48 +54,57 @@ static void expect_intact(struct registrar *reg, size_t count)
 	ck_assert_uint_eq(reg_find_user_routable(reg, "a", 100, out, 4), 1);
 }
 
-/* Fails the 1st, 2nd, ... allocation of a call until it succeeds; each failure must change nothing. */
+static void after_failed_add(struct registrar *reg)
+{
+	expect_intact(reg, 1);
+	ck_assert_ptr_null(reg_find_masq(reg, "sip:b@wan"));
+	ck_assert_ptr_null(reg_find_source(reg, src(0x0a000002).sin_addr));
+}
+
+static void after_failed_refresh(struct registrar *reg)
+{
+	expect_intact(reg, 2);
+	ck_assert_ptr_null(reg_find_masq(reg, "sip:a@wan2"));
+	ck_assert_ptr_null(reg_find_source(reg, src(0x0a000009).sin_addr));
+}
+
+/*
+ * Fails the 1st, 2nd, ... allocation of reg_bind until it succeeds; after each failure check()
+ * confirms that nothing changed. Returns how many failures were tried.
+ */
+static int bind_under_failures(struct registrar *reg, const char *aor, const char *contact, const char *masq,
+			       uint32_t from, void (*check)(struct registrar *))
+{
+	struct sockaddr_in s = src(from);
+
+	for (long n = 0;; n++) {
+		fail_countdown = n;
+		struct reg_binding *b = reg_bind(reg, aor, contact, masq, &s, 0, 2000, true);
+		fail_countdown = -1;
+		if (b)
+			return (int)n;
+		ck_assert_int_eq(errno, ENOMEM);
+		check(reg);
+	}
+}
+
 START_TEST(test_add_and_refresh_under_failures)
 {
 	struct registrar *reg = reg_create(100);
-	struct sockaddr_in s1 = src(0x0a000001), s2 = src(0x0a000002), s9 = src(0x0a000009);
+	struct sockaddr_in s1 = src(0x0a000001);
 	ck_assert_ptr_nonnull(reg_bind(reg, "sip:a@x", "sip:a@10.0.0.1", "sip:a@wan", &s1, 0, 1000, true));
 
-	int failures = 0;
-	for (long n = 0;; n++) {
-		fail_countdown = n;
-		/* a new binding with keys in every index, some of them new groups */
-		struct reg_binding *b = reg_bind(reg, "sip:b@y", "sip:b@10.0.0.2", "sip:b@wan", &s2, 0, 1000, true);
-		fail_countdown = -1;
-		if (b)
-			break;
-		ck_assert_int_eq(errno, ENOMEM);
-		expect_intact(reg, 1);
-		ck_assert_ptr_null(reg_find_masq(reg, "sip:b@wan"));
-		ck_assert_ptr_null(reg_find_source(reg, s2.sin_addr));
-		failures++;
-	}
-	ck_assert_int_gt(failures, 5);
+	/* a new binding with keys in every index, all of them new groups */
+	ck_assert_int_gt(bind_under_failures(reg, "sip:b@y", "sip:b@10.0.0.2", "sip:b@wan", 0x0a000002,
+					     after_failed_add), 5);
 	ck_assert_uint_eq(reg_count(reg), 2);
 
 	/* a refresh that moves the binding to a new masq key and a new source */
-	failures = 0;
-	for (long n = 0;; n++) {
-		fail_countdown = n;
-		struct reg_binding *b = reg_bind(reg, "sip:a@x", "sip:a@10.0.0.1", "sip:a@wan2", &s9, 0, 2000, true);
-		fail_countdown = -1;
-		if (b)
-			break;
-		ck_assert_int_eq(errno, ENOMEM);
-		expect_intact(reg, 2);
-		ck_assert_ptr_null(reg_find_masq(reg, "sip:a@wan2"));
-		ck_assert_ptr_null(reg_find_source(reg, s9.sin_addr));
-		failures++;
-	}
-	ck_assert_int_gt(failures, 3);
+	ck_assert_int_gt(bind_under_failures(reg, "sip:a@x", "sip:a@10.0.0.1", "sip:a@wan2", 0x0a000009,
+					     after_failed_refresh), 3);
 	ck_assert_ptr_null(reg_find_masq(reg, "sip:a@wan"));
 	ck_assert_ptr_nonnull(reg_find_masq(reg, "sip:a@wan2"));
-	ck_assert_ptr_nonnull(reg_find_source(reg, s9.sin_addr));
+	ck_assert_ptr_nonnull(reg_find_source(reg, src(0x0a000009).sin_addr));
 	ck_assert_ptr_null(reg_find_source(reg, s1.sin_addr));
 	reg_destroy(reg);
 }
