@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -447,6 +448,55 @@ START_TEST(port_in_use_is_an_error)
 }
 END_TEST
 
+static int count_lines_with(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* Out of fds: the listener rests for a while instead of failing accept() on every iteration. */
+START_TEST(accept_pauses_when_out_of_fds)
+{
+	struct tclient a, b, c;
+	struct rlimit saved, tight;
+
+	dp = port_create(0, 0);
+	tclient_connect(&a, 0);
+	PUMP_UNTIL(a.banners == 1, &a);
+
+	/* b's socket exists; then no new fd can be made, so accepting b fails with EMFILE. */
+	tclient_connect(&b, 0);
+	int lowest_free = dup(0);
+	ck_assert_int_ge(lowest_free, 0);
+	close(lowest_free);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	tight = saved;
+	tight.rlim_cur = (rlim_t)lowest_free;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &tight), 0);
+	for (int i = 0; i < 50; i++) {
+		ck_assert_int_eq(el_run_once(el, 2), 0);
+		tclient_read(&a);
+	}
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	ck_assert_int_eq(count_lines_with(a.text, "accept failed, pausing"), 1);
+	ck_assert_uint_eq(debug_port_client_count(dp), 1);
+
+	/*
+	 * After the pause new connections are taken again. (b itself is waiting in the backlog, but
+	 * under valgrind, which enforces the limit by closing the accepted fd, it is gone.)
+	 */
+	tclient_connect(&c, 0);
+	PUMP_UNTIL(c.banners == 1, &b, &c);
+	ck_assert_uint_ge(debug_port_client_count(dp), 2);
+	tclient_close(&a);
+	tclient_close(&b);
+	tclient_close(&c);
+}
+END_TEST
+
 /* A queue smaller than one line: every line is dropped and counted, nothing breaks. */
 START_TEST(tiny_queue_counts_drops)
 {
@@ -484,6 +534,7 @@ static Suite *log_suite(void)
 	tcase_add_test(tc, listens_on_every_address);
 	tcase_add_test(tc, port_in_use_is_an_error);
 	tcase_add_test(tc, tiny_queue_counts_drops);
+	tcase_add_test(tc, accept_pauses_when_out_of_fds);
 	suite_add_tcase(s, tc);
 	return s;
 }
