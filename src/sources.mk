@@ -3,6 +3,12 @@
 noinst_LIBRARIES += src/libsiproxd.a
 src_libsiproxd_a_SOURCES = \
 	src/log.c src/log.h \
+	src/event_loop.c src/event_loop.h \
+	src/debug_port.c src/debug_port.h \
+	src/hmap.c src/hmap.h \
+	src/reg_key.c src/reg_key.h \
+	src/registrar.c src/registrar.h \
+	src/reg_file.c \
 	src/digest_auth.c src/digest_auth.h \
 	src/dns.c src/dns.h
 
