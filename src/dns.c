@@ -4,6 +4,7 @@
 #include "dns.h"
 
 #include "event_loop.h"
+#include "hmap.h"
 #include "log.h"
 
 #include <arpa/inet.h>
@@ -41,20 +42,6 @@
 
 enum dns_rtype { DNS_RT_A, DNS_RT_SRV };
 
-/* Key of the cache and of the table of lookups in flight: (type, lowercase name). */
-struct dns_node {
-	struct dns_node *hnext;
-	uint64_t hash;
-	enum dns_rtype type;
-	char *name;
-};
-
-struct dns_table {
-	struct dns_node **buckets;
-	size_t mask;            /* bucket count - 1, a power of two */
-	size_t count;
-};
-
 struct dns_srv {
 	uint16_t priority, weight, port;
 	char *target;
@@ -62,7 +49,8 @@ struct dns_srv {
 
 /* An answer, positive or negative; shared by the cache and a delivery in progress (refs). */
 struct dns_entry {
-	struct dns_node node;               /* first: the table stores &entry->node */
+	char *key;                          /* see key_new() */
+	size_t keylen;
 	struct dns_entry *older, *newer;    /* cache insertion order, for eviction */
 	bool cached;
 	unsigned refs;
@@ -76,7 +64,8 @@ struct dns_wait;
 
 /* One c-ares query in flight; identical requests wait on the same one. */
 struct dns_lookup {
-	struct dns_node node;
+	char *key;
+	size_t keylen;
 	struct dns *dns;
 	struct dns_wait *waiters;
 	bool in_table;
@@ -121,10 +110,10 @@ struct dns {
 	ares_channel channel;
 	size_t max_pending;
 	size_t npending;
-	size_t nlookups;
-	struct dns_table cache;
+	size_t nlookups;                    /* in flight, also those nobody waits for any more */
+	struct hmap cache;                  /* key → struct dns_entry */
 	struct dns_entry *oldest, *newest;
-	struct dns_table lookups;
+	struct hmap lookups;                /* key → struct dns_lookup */
 	struct dns_query *queries;
 	struct el_timer timer;
 	int *fds;                           /* sockets c-ares asked us to watch */
@@ -143,58 +132,34 @@ static uint64_t now_ms(const struct dns *dns)
 	return dns->clock ? dns->clock(dns->clock_ud) : el_now_ms(dns->el);
 }
 
-/* ---- the (type, name) tables ---- */
+/*
+ * Cache and lookup key: the record type as one letter, then the lowercase name ("Aexample.org",
+ * "S_sip._udp.example.org"). The map borrows it from the entry that owns it.
+ */
+#define DNS_KEY_MAX (DNS_NAME_MAX + 32)
 
-static uint64_t key_hash(enum dns_rtype type, const char *name)
+/* Writes the key of (type, name) to out; returns its length, 0 when it does not fit. */
+static size_t key_fill(char *out, size_t cap, enum dns_rtype type, const char *name)
 {
-	uint64_t h = 1469598103934665603ull ^ (uint64_t)type;   /* FNV-1a */
+	size_t n = strlen(name);
 
-	for (; *name; name++)
-		h = (h ^ (uint8_t)*name) * 1099511628211ull;
-	return h;
+	if (n + 2 > cap)
+		return 0;
+	out[0] = type == DNS_RT_A ? 'A' : 'S';
+	memcpy(out + 1, name, n + 1);
+	return n + 1;
 }
 
-static int table_init(struct dns_table *t, size_t want)
+static char *key_new(enum dns_rtype type, const char *name, size_t *len)
 {
-	size_t n = 16;
+	char buf[DNS_KEY_MAX];
 
-	while (n < want)
-		n *= 2;
-	t->buckets = calloc(n, sizeof(*t->buckets));
-	t->mask = n - 1;
-	t->count = 0;
-	return t->buckets ? 0 : -1;
+	*len = key_fill(buf, sizeof(buf), type, name);
+	return *len ? strdup(buf) : NULL;
 }
 
-static struct dns_node *table_find(const struct dns_table *t, enum dns_rtype type, const char *name)
-{
-	uint64_t h = key_hash(type, name);
-
-	for (struct dns_node *n = t->buckets[h & t->mask]; n; n = n->hnext)
-		if (n->hash == h && n->type == type && strcmp(n->name, name) == 0)
-			return n;
-	return NULL;
-}
-
-static void table_add(struct dns_table *t, struct dns_node *n)
-{
-	n->hash = key_hash(n->type, n->name);
-	n->hnext = t->buckets[n->hash & t->mask];
-	t->buckets[n->hash & t->mask] = n;
-	t->count++;
-}
-
-static void table_del(struct dns_table *t, struct dns_node *n)
-{
-	struct dns_node **link = &t->buckets[n->hash & t->mask];
-
-	while (*link && *link != n)
-		link = &(*link)->hnext;
-	if (*link) {
-		*link = n->hnext;
-		t->count--;
-	}
-}
+static enum dns_rtype key_type(const char *key) { return key[0] == 'A' ? DNS_RT_A : DNS_RT_SRV; }
+static const char *key_name(const char *key) { return key + 1; }
 
 /* ---- cache ---- */
 
@@ -202,11 +167,10 @@ static struct dns_entry *entry_new(enum dns_rtype type, const char *name)
 {
 	struct dns_entry *e = calloc(1, sizeof(*e));
 
-	if (!e || !(e->node.name = strdup(name))) {
+	if (!e || !(e->key = key_new(type, name, &e->keylen))) {
 		free(e);
 		return NULL;
 	}
-	e->node.type = type;
 	e->refs = 1;
 	return e;
 }
@@ -219,13 +183,13 @@ static void entry_unref(struct dns_entry *e)
 		free(e->srvs[i].target);
 	free(e->srvs);
 	free(e->addrs);
-	free(e->node.name);
+	free(e->key);
 	free(e);
 }
 
 static void cache_remove(struct dns *dns, struct dns_entry *e)
 {
-	table_del(&dns->cache, &e->node);
+	hmap_del(&dns->cache, e->key, e->keylen);
 	if (e->older)
 		e->older->newer = e->newer;
 	else
@@ -241,8 +205,9 @@ static void cache_remove(struct dns *dns, struct dns_entry *e)
 /* The live entry for (type, name); an expired one is dropped on the way. */
 static struct dns_entry *cache_get(struct dns *dns, enum dns_rtype type, const char *name)
 {
-	struct dns_node *n = table_find(&dns->cache, type, name);
-	struct dns_entry *e = (struct dns_entry *)n;
+	char key[DNS_KEY_MAX];
+	size_t len = key_fill(key, sizeof(key), type, name);
+	struct dns_entry *e = len ? hmap_get(&dns->cache, key, len) : NULL;
 
 	if (e && now_ms(dns) >= e->expires_ms) {
 		cache_remove(dns, e);
@@ -251,19 +216,20 @@ static struct dns_entry *cache_get(struct dns *dns, enum dns_rtype type, const c
 	return e;
 }
 
-/* Takes a reference of its own; replaces an older answer for the same key. */
+/* Takes a reference of its own; replaces an older answer for the same key. Out of memory: not cached. */
 static void cache_put(struct dns *dns, struct dns_entry *e, uint32_t ttl_s)
 {
-	struct dns_entry *old = (struct dns_entry *)table_find(&dns->cache, e->node.type, e->node.name);
+	struct dns_entry *old = hmap_get(&dns->cache, e->key, e->keylen);
 
 	if (old)
 		cache_remove(dns, old);
-	while (dns->cache.count >= DNS_CACHE_MAX && dns->oldest)
+	while (hmap_count(&dns->cache) >= DNS_CACHE_MAX && dns->oldest)
 		cache_remove(dns, dns->oldest);
+	if (hmap_put(&dns->cache, e->key, e->keylen, e) < 0)
+		return;
 	e->expires_ms = now_ms(dns) + (uint64_t)ttl_s * 1000u;
 	e->refs++;
 	e->cached = true;
-	table_add(&dns->cache, &e->node);
 	e->older = dns->newest;
 	e->newer = NULL;
 	if (dns->newest)
@@ -371,8 +337,8 @@ static void lookup_finish(struct dns_lookup *lk, struct dns_entry *e, int status
 
 	if (status != ARES_EDESTRUCTION && status != ARES_ECANCELLED)
 		cache_put(dns, e, ttl_s);
-	log_debug(DBCLASS_DNS, "dns: %s %s: %zu record(s), %s, kept %u s", e->node.type == DNS_RT_A ? "A" : "SRV",
-		  e->node.name, e->n, ares_strerror(status), ttl_s);
+	log_debug(DBCLASS_DNS, "dns: %s %s: %zu record(s), %s, kept %u s", key_type(e->key) == DNS_RT_A ? "A" : "SRV",
+		  key_name(e->key), e->n, ares_strerror(status), ttl_s);
 	lookup_deliver(dns, lk, e);
 	entry_unref(e);
 }
@@ -380,7 +346,7 @@ static void lookup_finish(struct dns_lookup *lk, struct dns_entry *e, int status
 static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *res)
 {
 	struct dns_lookup *lk = arg;
-	struct dns_entry *e = entry_new(DNS_RT_A, lk->node.name);
+	struct dns_entry *e = entry_new(DNS_RT_A, key_name(lk->key));
 	uint32_t ttl = UINT32_MAX;
 	size_t n = 0;
 
@@ -447,7 +413,7 @@ static int srv_answer_ttl(const unsigned char *abuf, int alen, uint32_t *ttl)
 static void on_srv(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
 	struct dns_lookup *lk = arg;
-	struct dns_entry *e = entry_new(DNS_RT_SRV, lk->node.name);
+	struct dns_entry *e = entry_new(DNS_RT_SRV, key_name(lk->key));
 	struct ares_srv_reply *reply = NULL;
 	uint32_t ttl = UINT32_MAX;
 
@@ -508,7 +474,7 @@ static void wait_unlink(struct dns_wait *w)
 static void lookup_deliver(struct dns *dns, struct dns_lookup *lk, struct dns_entry *e)
 {
 	if (lk->in_table) {
-		table_del(&dns->lookups, &lk->node);
+		hmap_del(&dns->lookups, lk->key, lk->keylen);
 		lk->in_table = false;
 	}
 	while (lk->waiters) {
@@ -521,7 +487,7 @@ static void lookup_deliver(struct dns *dns, struct dns_lookup *lk, struct dns_en
 			slot_answer(q, &q->slots[w->slot], e);
 	}
 	dns->nlookups--;
-	free(lk->node.name);
+	free(lk->key);
 	free(lk);
 }
 
@@ -529,7 +495,9 @@ static void lookup_deliver(struct dns *dns, struct dns_lookup *lk, struct dns_en
 static int wait_on(struct dns *dns, struct dns_wait *w, enum dns_rtype type, const char *name)
 {
 	struct dns_query *q = w->q;
-	struct dns_lookup *lk = (struct dns_lookup *)table_find(&dns->lookups, type, name);
+	char key[DNS_KEY_MAX];
+	size_t keylen = key_fill(key, sizeof(key), type, name);
+	struct dns_lookup *lk = keylen ? hmap_get(&dns->lookups, key, keylen) : NULL;
 
 	if (!q->counted) {
 		if (dns->npending >= dns->max_pending) {
@@ -541,16 +509,17 @@ static int wait_on(struct dns *dns, struct dns_wait *w, enum dns_rtype type, con
 	}
 	bool start = !lk;
 	if (start) {
-		if (dns->nlookups >= dns->max_pending)
+		if (!keylen || dns->nlookups >= dns->max_pending)
 			return -1;
 		lk = calloc(1, sizeof(*lk));
-		if (!lk || !(lk->node.name = strdup(name))) {
+		if (!lk || !(lk->key = key_new(type, name, &lk->keylen)) ||
+		    hmap_put(&dns->lookups, lk->key, lk->keylen, lk) < 0) {
+			if (lk)
+				free(lk->key);
 			free(lk);
 			return -1;
 		}
-		lk->node.type = type;
 		lk->dns = dns;
-		table_add(&dns->lookups, &lk->node);
 		lk->in_table = true;
 		dns->nlookups++;
 	}
@@ -906,12 +875,13 @@ struct dns *dns_create(struct event_loop *el, size_t max_pending)
 	}
 	dns->el = el;
 	dns->max_pending = max_pending;
-	if (table_init(&dns->cache, DNS_CACHE_MAX / 4) < 0 || table_init(&dns->lookups, max_pending) < 0) {
-		log_error("dns: out of memory");
-		goto fail;
-	}
-	if (getrandom(&dns->rng, sizeof(dns->rng), GRND_NONBLOCK) != (ssize_t)sizeof(dns->rng) || !dns->rng)
-		dns->rng = (uint64_t)time(NULL) | 1u;
+	uint64_t seed[3];
+	if (getrandom(seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
+		seed[0] = seed[1] = seed[2] = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)dns;
+	/* Seeded maps: names come from SIP messages, and colliding ones must not be preparable. */
+	hmap_init(&dns->cache, seed[0]);
+	hmap_init(&dns->lookups, seed[1]);
+	dns->rng = seed[2] | 1u;
 	if ((rc = ares_library_init(ARES_LIB_INIT_ALL)) != ARES_SUCCESS) {
 		log_error("dns: c-ares: %s", ares_strerror(rc));
 		goto fail;
@@ -927,8 +897,6 @@ struct dns *dns_create(struct event_loop *el, size_t max_pending)
 	}
 	return dns;
 fail:
-	free(dns->cache.buckets);
-	free(dns->lookups.buckets);
 	free(dns);
 	return NULL;
 }
@@ -948,10 +916,10 @@ void dns_destroy(struct dns *dns)
 	while (dns->oldest)
 		cache_remove(dns, dns->oldest);
 	free(dns->fds);
-	free(dns->cache.buckets);
-	free(dns->lookups.buckets);
+	hmap_fini(&dns->cache);
+	hmap_fini(&dns->lookups);
 	free(dns);
 }
 
-size_t dns_cache_size(const struct dns *dns) { return dns->cache.count; }
+size_t dns_cache_size(const struct dns *dns) { return hmap_count(&dns->cache); }
 size_t dns_pending(const struct dns *dns) { return dns->npending; }
