@@ -3,6 +3,7 @@
 
 #include "digest_auth.h"
 
+#include "hmap.h"
 #include "log.h"
 
 #include <ctype.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <time.h>
 
 /*
  * Remembered nonce-counts. The header gives no knob for it, so it is a constant: each entry is
@@ -29,28 +31,26 @@
 #define AUTH_CLOCK_SKEW 5
 
 struct pw_entry {
-	struct pw_entry *next;
-	char *user;
+	struct pw_entry *next;  /* the table owns its entries through this list */
+	char *user;             /* also the map's key */
 	char *pass;
 };
 
 struct pw_table {
-	struct pw_entry **buckets;
-	size_t nbuckets;        /* power of two */
-	size_t count;
+	struct hmap by_user;    /* user → struct pw_entry */
+	struct pw_entry *all;
 };
 
 struct nc_slot {
-	char nonce[AUTH_NONCE_MAX];
+	char nonce[AUTH_NONCE_MAX];   /* also the map's key */
 	uint32_t nc;            /* highest nonce-count accepted */
-	uint32_t chain;         /* next slot in the same bucket + 1; 0 ends the chain */
 	bool used;
 };
 
 struct nc_table {
 	struct nc_slot slots[AUTH_NC_SLOTS];
-	uint32_t buckets[AUTH_NC_SLOTS];   /* first slot + 1 */
-	size_t oldest;                     /* ring position: the next slot to reuse */
+	struct hmap by_nonce;   /* nonce → struct nc_slot, room reserved for every slot */
+	size_t oldest;          /* ring position: the next slot to reuse */
 };
 
 struct digest_auth {
@@ -151,13 +151,13 @@ void auth_digest_compute(const struct auth_digest_input *in, char out[33])
 
 /* ---- password table ---- */
 
-static uint64_t hash_str(const char *s)
+static uint64_t random_seed(void)
 {
-	uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+	uint64_t seed;
 
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 1099511628211ull;
-	return h;
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
+		seed = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&seed;
+	return seed;
 }
 
 static void pw_entry_free(struct pw_entry *e)
@@ -170,47 +170,19 @@ static void pw_entry_free(struct pw_entry *e)
 
 static void pw_table_clear(struct pw_table *t)
 {
-	for (size_t i = 0; i < t->nbuckets; i++) {
-		struct pw_entry *e = t->buckets[i], *next;
-		for (; e; e = next) {
-			next = e->next;
-			pw_entry_free(e);
-		}
+	struct pw_entry *e, *next;
+
+	for (e = t->all; e; e = next) {
+		next = e->next;
+		pw_entry_free(e);
 	}
-	free(t->buckets);
-	memset(t, 0, sizeof(*t));
+	hmap_fini(&t->by_user);
+	t->all = NULL;
 }
 
 static struct pw_entry *pw_find(const struct pw_table *t, const char *user)
 {
-	if (t->nbuckets == 0)
-		return NULL;
-	for (struct pw_entry *e = t->buckets[hash_str(user) & (t->nbuckets - 1)]; e; e = e->next)
-		if (strcmp(e->user, user) == 0)
-			return e;
-	return NULL;
-}
-
-static int pw_grow(struct pw_table *t)
-{
-	size_t n = t->nbuckets ? t->nbuckets * 2 : 16;
-	struct pw_entry **b = calloc(n, sizeof(*b));
-
-	if (!b)
-		return -1;
-	for (size_t i = 0; i < t->nbuckets; i++) {
-		struct pw_entry *e = t->buckets[i], *next;
-		for (; e; e = next) {
-			next = e->next;
-			size_t k = hash_str(e->user) & (n - 1);
-			e->next = b[k];
-			b[k] = e;
-		}
-	}
-	free(t->buckets);
-	t->buckets = b;
-	t->nbuckets = n;
-	return 0;
+	return hmap_get(&t->by_user, user, strlen(user));
 }
 
 /* Returns 1 when user was already there (its password replaced), 0 when added, -1 out of memory. */
@@ -227,21 +199,17 @@ static int pw_put(struct pw_table *t, const char *user, const char *pass)
 		e->pass = p;
 		return 1;
 	}
-	if (t->count >= t->nbuckets && pw_grow(t) < 0) {
-		free(p);
-		return -1;
-	}
 	e = calloc(1, sizeof(*e));
-	if (!e || !(e->user = strdup(user))) {
+	if (!e || !(e->user = strdup(user)) || hmap_put(&t->by_user, e->user, strlen(e->user), e) < 0) {
+		if (e)
+			free(e->user);
 		free(e);
 		free(p);
 		return -1;
 	}
 	e->pass = p;
-	size_t k = hash_str(user) & (t->nbuckets - 1);
-	e->next = t->buckets[k];
-	t->buckets[k] = e;
-	t->count++;
+	e->next = t->all;
+	t->all = e;
 	return 0;
 }
 
@@ -254,7 +222,8 @@ static int pw_load(const char *path, struct pw_table *out)
 	unsigned lineno = 0;
 	int rc = 0;
 
-	memset(out, 0, sizeof(*out));
+	out->all = NULL;
+	hmap_init(&out->by_user, random_seed());
 	if (!f) {
 		log_error("proxy_auth_pwfile %s: %s", path, strerror(errno));
 		return -1;
@@ -307,42 +276,25 @@ static const char *password_of(const struct digest_auth *a, const char *user)
 
 static struct nc_slot *nc_find(struct nc_table *t, const char *nonce)
 {
-	for (uint32_t i = t->buckets[hash_str(nonce) % AUTH_NC_SLOTS]; i; i = t->slots[i - 1].chain)
-		if (strcmp(t->slots[i - 1].nonce, nonce) == 0)
-			return &t->slots[i - 1];
-	return NULL;
-}
-
-static void nc_unlink(struct nc_table *t, size_t idx)
-{
-	uint32_t *link = &t->buckets[hash_str(t->slots[idx].nonce) % AUTH_NC_SLOTS];
-
-	while (*link && *link != idx + 1)
-		link = &t->slots[*link - 1].chain;
-	if (*link)
-		*link = t->slots[idx].chain;
-	t->slots[idx].used = false;
+	return hmap_get(&t->by_nonce, nonce, strlen(nonce));
 }
 
 /*
  * A new nonce takes the oldest slot (ring order = order of first use). Slots of expired nonces
  * are never consulted, since a nonce's age is checked before its count, and they are the first
- * to be reused.
+ * to be reused. The map has room for every slot, so the insert cannot fail.
  */
 static struct nc_slot *nc_insert(struct nc_table *t, const char *nonce)
 {
-	size_t idx = t->oldest;
-	struct nc_slot *s = &t->slots[idx];
+	struct nc_slot *s = &t->slots[t->oldest];
 
 	if (s->used)
-		nc_unlink(t, idx);
-	t->oldest = (idx + 1) % AUTH_NC_SLOTS;
+		hmap_del(&t->by_nonce, s->nonce, strlen(s->nonce));
+	t->oldest = (t->oldest + 1) % AUTH_NC_SLOTS;
 	snprintf(s->nonce, sizeof(s->nonce), "%s", nonce);
 	s->nc = 0;
 	s->used = true;
-	uint32_t *head = &t->buckets[hash_str(nonce) % AUTH_NC_SLOTS];
-	s->chain = *head;
-	*head = (uint32_t)idx + 1;
+	hmap_put(&t->by_nonce, s->nonce, strlen(s->nonce), s);
 	return s;
 }
 
@@ -441,6 +393,12 @@ struct digest_auth *auth_create(const char *realm, const char *passwd, const cha
 		auth_destroy(a);
 		return NULL;
 	}
+	hmap_init(&a->nc.by_nonce, random_seed());
+	if (hmap_reserve(&a->nc.by_nonce, AUTH_NC_SLOTS) < 0) {
+		log_error("digest authentication: out of memory");
+		auth_destroy(a);
+		return NULL;
+	}
 	if (a->pwfile && pw_load(a->pwfile, &a->pw) < 0) {
 		auth_destroy(a);
 		return NULL;
@@ -453,6 +411,7 @@ void auth_destroy(struct digest_auth *a)
 	if (!a)
 		return;
 	pw_table_clear(&a->pw);
+	hmap_fini(&a->nc.by_nonce);
 	if (a->passwd) {
 		explicit_bzero(a->passwd, strlen(a->passwd));
 		free(a->passwd);
@@ -473,7 +432,7 @@ int auth_reload(struct digest_auth *a)
 		return -1;
 	pw_table_clear(&a->pw);
 	a->pw = fresh;
-	log_info("proxy_auth_pwfile %s: %zu users", a->pwfile, a->pw.count);
+	log_info("proxy_auth_pwfile %s: %zu users", a->pwfile, hmap_count(&a->pw.by_user));
 	return 0;
 }
 
