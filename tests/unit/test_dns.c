@@ -245,6 +245,8 @@ struct result {
 	size_t n;
 	struct dns_target t[8];
 	struct dns_query *cancel_me;   /* cancelled from inside the callback */
+	const char *then_resolve;      /* looked up from inside the callback, answer into *then */
+	struct result *then;
 };
 
 static void on_result(void *ud, int status, const struct dns_target *t, size_t n)
@@ -258,6 +260,8 @@ static void on_result(void *ud, int status, const struct dns_target *t, size_t n
 		r->t[i] = t[i];
 	if (r->cancel_me)
 		dns_cancel(r->cancel_me);
+	if (r->then_resolve)
+		dns_resolve_host(dns, r->then_resolve, 9, on_result, r->then);
 }
 
 static uint64_t mono_ms(void)
@@ -541,6 +545,27 @@ START_TEST(cancel)
 }
 END_TEST
 
+START_TEST(resolve_from_a_callback)
+{
+	/* The answer being handed out is already cached; another name starts its own lookup. */
+	struct result first = { 0 }, same = { 0 }, other = { 0 }, r2 = { 0 };
+
+	first.then_resolve = "a.test";
+	first.then = &same;
+	r2.then_resolve = "plain.test";
+	r2.then = &other;
+	ck_assert_ptr_nonnull(dns_resolve_host(dns, "a.test", 1, on_result, &first));
+	ck_assert_ptr_nonnull(dns_resolve_host(dns, "a.test", 2, on_result, &r2));
+	run_until(&first.calls, 1);
+	ck_assert_int_eq(same.calls, 1);
+	ck_assert_uint_eq(same.n, 2);
+	run_until(&other.calls, 1);
+	assert_target(&other, 0, "10.0.0.3", 9);
+	ck_assert_int_eq(queries_for("a.test", RR_A), 1);
+	ck_assert_uint_eq(dns_pending(dns), 0);
+}
+END_TEST
+
 START_TEST(max_pending)
 {
 	struct dns *small = make_dns(2);
@@ -639,6 +664,7 @@ static Suite *dns_suite(void)
 	tcase_add_test(tc, nxdomain_and_negative_cache);
 	tcase_add_test(tc, concurrent_identical_share_one_query);
 	tcase_add_test(tc, cancel);
+	tcase_add_test(tc, resolve_from_a_callback);
 	tcase_add_test(tc, max_pending);
 	tcase_add_test(tc, hosts_file_and_bad_names);
 	tcase_add_test(tc, destroy_with_pending_queries);
