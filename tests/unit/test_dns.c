@@ -374,6 +374,15 @@ START_TEST(srv_equal_priority_uses_both)
 
 	resolve_wait("weighted.test", 0, true, DNS_PROTO_UDP, &r, 0, 2);
 	ck_assert(r.t[0].port + r.t[1].port == 5080 + 5081);
+
+	/* equal weights: over 64 cached answers each target comes first at least once (RFC 2782) */
+	int first_5080 = 0;
+	for (int i = 0; i < 64; i++) {
+		ck_assert_ptr_null(dns_resolve_sip(dns, "weighted.test", 0, DNS_PROTO_UDP, on_result, &r));
+		first_5080 += r.t[0].port == 5080;
+	}
+	ck_assert_int_gt(first_5080, 0);
+	ck_assert_int_lt(first_5080, 64);
 }
 END_TEST
 
