@@ -377,6 +377,30 @@ START_TEST(invite_with_user_uri)
 }
 END_TEST
 
+START_TEST(md5_sess)
+{
+	struct digest_auth *a = shared_pw();
+	char nonce[128], buf[512], ha1[33], ha2[33], resp[33], hdr[1024];
+
+	challenge_nonce(a, T0, nonce, sizeof(nonce));
+	snprintf(buf, sizeof(buf), "alice:" REALM ":s3cret");
+	md5hex(buf, ha1);
+	snprintf(buf, sizeof(buf), "%s:%s:c0ffee", ha1, nonce);       /* RFC 2617 §3.2.2.2 */
+	md5hex(buf, ha1);
+	md5hex("REGISTER:sip:home.example", ha2);
+	snprintf(buf, sizeof(buf), "%s:%s:00000001:c0ffee:auth:%s", ha1, nonce, ha2);
+	md5hex(buf, resp);
+	snprintf(hdr, sizeof(hdr),
+		 "Digest username=\"alice\", realm=\"" REALM "\", nonce=\"%s\", uri=\"sip:home.example\", "
+		 "response=\"%s\", algorithm=MD5-sess, qop=auth, nc=00000001, cnonce=\"c0ffee\"", nonce, resp);
+	osip_message_t *m = make_request("REGISTER", "sip:home.example");
+	ck_assert_int_eq(osip_message_set_proxy_authorization(m, hdr), 0);
+	ck_assert_int_eq(auth_check(a, m, T0), AUTH_OK);
+	osip_message_free(m);
+	auth_destroy(a);
+}
+END_TEST
+
 static enum auth_result check_header(struct digest_auth *a, const char *hdr)
 {
 	osip_message_t *m = make_request("REGISTER", "sip:home.example");
@@ -533,6 +557,7 @@ static Suite *digest_suite(void)
 	tcase_add_test(tc, forged_nonce);
 	tcase_add_test(tc, wrong_realm_uri_method);
 	tcase_add_test(tc, invite_with_user_uri);
+	tcase_add_test(tc, md5_sess);
 	tcase_add_test(tc, malformed_headers);
 	tcase_add_test(tc, no_secrets_in_logs);
 	tcase_add_test(tc, pwfile_parsing_and_reload);
