@@ -21,7 +21,8 @@ struct dns_target {
  * status 0: n >= 1 targets in preference order (SRV priority/weight, then A order).
  * status -1: the name does not resolve or the lookup failed; n = 0.
  * The callback may run synchronously from inside dns_resolve_*() when the answer is a literal
- * address or cached; the query handle is then already finished (NULL is returned).
+ * address or cached, or when the request fails at once (not a host name, max_pending reached);
+ * the query handle is then already finished (NULL is returned).
  */
 typedef void (*dns_cb)(void *ud, int status, const struct dns_target *targets, size_t n);
 
