@@ -3,6 +3,9 @@
 noinst_LIBRARIES += src/libsiproxd.a
 src_libsiproxd_a_SOURCES = \
 	src/log.c src/log.h
+src_libsiproxd_a_SOURCES += src/acl.c src/acl.h
+src_libsiproxd_a_SOURCES += src/config.c src/config.h src/config_compat.c src/config_compat.h
+src_libsiproxd_a_SOURCES += src/config_options.c src/config_options.h src/config_print.c
 
 sbin_PROGRAMS += src/siproxd
 src_siproxd_SOURCES = src/main.c
