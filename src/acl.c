@@ -31,8 +31,14 @@ static int parse_entry(const char *s, size_t len, struct acl_entry *out, char *n
 	memcpy(buf, s, len);
 	buf[len] = '\0';
 	char *slash = strchr(buf, '/');
-	if (slash) {
+	if (slash)
 		*slash = '\0';
+	struct in_addr a;
+	if (inet_pton(AF_INET, buf, &a) != 1) {
+		snprintf(err, errlen, "ACL entry \"%.*s\": not a numeric IPv4 address", (int)len, s);
+		return -1;
+	}
+	if (slash) {
 		const char *m = slash + 1;
 		if (!*m || strlen(m) > 2 || !isdigit((unsigned char)m[0]) ||
 		    (m[1] && !isdigit((unsigned char)m[1]))) {
@@ -44,11 +50,6 @@ static int parse_entry(const char *s, size_t len, struct acl_entry *out, char *n
 			snprintf(err, errlen, "ACL entry \"%.*s\": mask %u is out of range 0..32", (int)len, s, bits);
 			return -1;
 		}
-	}
-	struct in_addr a;
-	if (inet_pton(AF_INET, buf, &a) != 1) {
-		snprintf(err, errlen, "ACL entry \"%.*s\": not a numeric IPv4 address", (int)len, s);
-		return -1;
 	}
 	uint32_t host = ntohl(a.s_addr);
 	out->mask = prefix_mask(bits);

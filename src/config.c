@@ -260,8 +260,13 @@ static void check_rtp_ports(struct config *cfg, struct load_ctx *ctx)
 		cfg_opt_setnint(cfg_getopt(store->tree, "rtp_port_high"), cfg->rtp_port_high, 0);
 	}
 	if (cfg->rtp_port_low > cfg->rtp_port_high) {
-		log_error("%s:%u: rtp_port_low %d is above rtp_port_high %d (%s:%u)", lo.file, lo.line,
-			  cfg->rtp_port_low, cfg->rtp_port_high, hi.file, hi.line);
+		char hi_at[32];
+		if (hi.line)
+			snprintf(hi_at, sizeof hi_at, "line %u", hi.line);
+		else
+			snprintf(hi_at, sizeof hi_at, "default");
+		log_error("%s:%u: rtp_port_low %d is above rtp_port_high %d (%s)", store->path, lo.line ? lo.line : hi.line,
+			  cfg->rtp_port_low, cfg->rtp_port_high, hi_at);
 		ctx->errors++;
 	}
 }
@@ -292,14 +297,16 @@ static void check_paired_lists(struct load_ctx *ctx)
 		}
 		if (equal)
 			continue;
+		/* Point at the last entry of the longest list: the one without partners. */
 		char desc[3][256];
-		unsigned line = 0;
+		size_t longest = 0;
 		for (size_t k = 0; k < parts; k++) {
 			describe_list(store, idx[k], desc[k], sizeof desc[k]);
-			const struct copt_state *st = &store->st[idx[k]];
-			if (st->n && st->where[st->n - 1].line > line)
-				line = st->where[st->n - 1].line;
+			if (store->st[idx[k]].n > store->st[idx[longest]].n)
+				longest = k;
 		}
+		const struct copt_state *lst = &store->st[idx[longest]];
+		unsigned line = lst->where[lst->n - 1].line;
 		log_error("%s:%u: %s and %s%s%s must have the same number of entries: %s has %s, %s has %s%s%s%s%s",
 			  store->path, line, paired_lists[g][0], paired_lists[g][1], parts == 3 ? " and " : "",
 			  parts == 3 ? paired_lists[g][2] : "", paired_lists[g][0], desc[0], paired_lists[g][1],
