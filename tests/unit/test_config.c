@@ -439,6 +439,33 @@ START_TEST(example_file_parses)
 }
 END_TEST
 
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	char *buf = NULL;
+	size_t cap = 0;
+	ck_assert(getdelim(&buf, &cap, '\0', f) > 0);
+	fclose(f);
+	return buf;
+}
+
+/* The example and the man page are the documentation: neither may miss an option. */
+START_TEST(every_option_is_documented)
+{
+	char *example = slurp(TEST_SRCDIR "/../siproxd.conf.example");
+	char *man = slurp(TEST_SRCDIR "/../doc/siproxd.conf.5");
+
+	for (size_t i = 0; i < copt_count; i++) {
+		ck_assert_msg(strstr(example, copt_table[i].name), "%s missing in siproxd.conf.example",
+			      copt_table[i].name);
+		ck_assert_msg(strstr(man, copt_table[i].name), "%s missing in siproxd.conf.5", copt_table[i].name);
+	}
+	free(example);
+	free(man);
+}
+END_TEST
+
 /* --- printing and reloading --- */
 
 static const char every_option[] =
@@ -676,6 +703,7 @@ int main(void)
 	tcase_add_test(tc, acls_are_parsed);
 	tcase_add_test(tc, distribution_config_with_plugins);
 	tcase_add_test(tc, example_file_parses);
+	tcase_add_test(tc, every_option_is_documented);
 	tcase_add_test(tc, every_option_round_trips);
 	tcase_add_test(tc, defaults_round_trip);
 	tcase_add_test(tc, restart_needed);
