@@ -2,7 +2,13 @@
 # the fuzz targets and the benchmarks link the same code as the daemon.
 noinst_LIBRARIES += src/libsiproxd.a
 src_libsiproxd_a_SOURCES = \
-	src/log.c src/log.h
+	src/log.c src/log.h \
+	src/event_loop.c src/event_loop.h \
+	src/debug_port.c src/debug_port.h \
+	src/hmap.c src/hmap.h \
+	src/reg_key.c src/reg_key.h \
+	src/registrar.c src/registrar.h \
+	src/reg_file.c
 src_libsiproxd_a_SOURCES += src/acl.c src/acl.h
 src_libsiproxd_a_SOURCES += src/config.c src/config.h src/config_compat.c src/config_compat.h
 src_libsiproxd_a_SOURCES += src/config_options.c src/config_options.h src/config_print.c
