@@ -92,7 +92,7 @@ static int origin_push(struct config_store *store, size_t idx, unsigned line)
 }
 
 /* Parses an integer value of option d; logs and returns -1 when it is not acceptable. */
-static int record_int(const struct copt_def *d, const struct cfgc_record *rec, long *v)
+static int record_int(const struct copt_def *d, const struct config_compat_record *rec, long *v)
 {
 	if (d->kind == COPT_DEBUG) {
 		unsigned u;
@@ -117,7 +117,7 @@ static int record_int(const struct copt_def *d, const struct cfgc_record *rec, l
 	return 0;
 }
 
-static void apply_record(const struct cfgc_record *rec, void *ud)
+static void apply_record(const struct config_compat_record *rec, void *ud)
 {
 	struct load_ctx *ctx = ud;
 	size_t idx;
@@ -460,7 +460,7 @@ int config_load(struct config *cfg, const char *path, bool check_interfaces)
 	cfg->path = store->path;
 
 	struct load_ctx ctx = { .cfg = cfg, .store = store };
-	int syntax = cfgc_read_file(path, apply_record, &ctx);
+	int syntax = config_compat_read_file(path, apply_record, &ctx);
 	if (syntax < 0)
 		return -1;
 	ctx.errors += syntax;

@@ -26,7 +26,7 @@ static char *trim(char *s)
 }
 
 /* Handles one line; returns 1 for a syntax error, 0 otherwise. */
-static int parse_line(char *line, const char *name, unsigned lineno, cfgc_record_fn fn, void *ud)
+static int parse_line(char *line, const char *name, unsigned lineno, config_compat_record_fn fn, void *ud)
 {
 	char *s = trim(line);
 
@@ -50,12 +50,12 @@ static int parse_line(char *line, const char *name, unsigned lineno, cfgc_record
 		log_error("%s:%u: syntax error, \"%.60s\" is not a single option name", name, lineno, key);
 		return 1;
 	}
-	struct cfgc_record rec = { .key = key, .value = value, .file = name, .line = lineno };
+	struct config_compat_record rec = { .key = key, .value = value, .file = name, .line = lineno };
 	fn(&rec, ud);
 	return 0;
 }
 
-int cfgc_read_stream(FILE *in, const char *name, cfgc_record_fn fn, void *ud)
+int config_compat_read_stream(FILE *in, const char *name, config_compat_record_fn fn, void *ud)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -73,7 +73,7 @@ int cfgc_read_stream(FILE *in, const char *name, cfgc_record_fn fn, void *ud)
 	return errors;
 }
 
-int cfgc_read_file(const char *path, cfgc_record_fn fn, void *ud)
+int config_compat_read_file(const char *path, config_compat_record_fn fn, void *ud)
 {
 	FILE *in = fopen(path, "r");
 
@@ -81,7 +81,7 @@ int cfgc_read_file(const char *path, cfgc_record_fn fn, void *ud)
 		log_error("%s: cannot open configuration file: %s", path, strerror(errno));
 		return -1;
 	}
-	int errors = cfgc_read_stream(in, path, fn, ud);
+	int errors = config_compat_read_stream(in, path, fn, ud);
 	fclose(in);
 	return errors;
 }

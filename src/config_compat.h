@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-struct cfgc_record {
+struct config_compat_record {
 	const char *key;     /* the word before '=' */
 	const char *value;   /* after '=', comment removed, blanks trimmed; may be "" */
 	const char *file;
@@ -12,7 +12,7 @@ struct cfgc_record {
 };
 
 /* Called once per record, in file order; valid only during the call. */
-typedef void (*cfgc_record_fn)(const struct cfgc_record *rec, void *ud);
+typedef void (*config_compat_record_fn)(const struct config_compat_record *rec, void *ud);
 
 /*
  * Syntax: "key = value" per line, lines of any length, CR LF or LF ends. Blank lines and lines
@@ -21,7 +21,7 @@ typedef void (*cfgc_record_fn)(const struct cfgc_record *rec, void *ud);
  * A line without '=' or with a key that is not a single word is an error, logged with file:line.
  * Returns the number of syntax errors, or -1 (logged) when the file cannot be read.
  */
-int cfgc_read_file(const char *path, cfgc_record_fn fn, void *ud);
-int cfgc_read_stream(FILE *in, const char *name, cfgc_record_fn fn, void *ud);
+int config_compat_read_file(const char *path, config_compat_record_fn fn, void *ud);
+int config_compat_read_stream(FILE *in, const char *name, config_compat_record_fn fn, void *ud);
 
 #endif
