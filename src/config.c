@@ -1,4 +1,4 @@
-/* Loads siproxd.conf into a libconfuse tree through the classic-syntax reader, validates it, fills struct config. */
+/* Loads siproxd.conf via the classic-syntax reader into a libconfuse tree, checks it, fills struct config. */
 #include "build_config.h"
 
 #include "config.h"
@@ -358,12 +358,13 @@ static void check_debug_listen(struct config *cfg, struct load_ctx *ctx)
 	size_t idx = opt_index("debug_listen");
 
 	for (size_t k = 0; k < cfg->debug_listen.n; k++) {
-		unsigned char buf[sizeof(struct in6_addr)];
+		struct in_addr buf;
 		const char *a = cfg->debug_listen.v[k];
-		if (inet_pton(AF_INET, a, buf) == 1 || inet_pton(AF_INET6, a, buf) == 1)
+		/* Numeric IPv4 only: no DNS here, and the debug port binds IPv4 listeners. */
+		if (inet_pton(AF_INET, a, &buf) == 1)
 			continue;
 		struct cfg_origin o = origin_of(ctx->store, idx, k);
-		log_error("%s:%u: debug_listen: \"%s\" is not a numeric IPv4 or IPv6 address", o.file, o.line, a);
+		log_error("%s:%u: debug_listen: \"%s\" is not a numeric IPv4 address", o.file, o.line, a);
 		ctx->errors++;
 	}
 }
