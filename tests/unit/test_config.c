@@ -303,6 +303,8 @@ START_TEST(error_lines)
 	expect_error(BASE "outbound_domain_port = 70000\n", 3, "out of range 0..65535");
 	expect_error(BASE "just some words\n", 3, "syntax error");
 	expect_error(BASE "two words = x\n", 3, "not a single option name");
+	expect_error(BASE " = x\n", 3, "not a single option name");
+	expect_error(BASE "user # = nobody\n", 3, "syntax error");
 	expect_error(BASE "hosts_allow_reg = 10.0.0.0/33\n", 3, "hosts_allow_reg: ACL entry \"10.0.0.0/33\"");
 	expect_error(BASE "hosts_deny_sip = evil.example.org\n", 3, "not a numeric IPv4 address");
 	expect_error(BASE "plugin_fix_DTAG_networks = 1.2.3.4/x\n", 3, "plugin_fix_DTAG_networks");
