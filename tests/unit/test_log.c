@@ -126,6 +126,28 @@ START_TEST(debug_class_filtering)
 }
 END_TEST
 
+START_TEST(dump_with_long_file_name)
+{
+	/* The file name is the caller's: a long one must cost the line its tail, not overrun it. */
+	static const char file[] = "a_source_file_with_a_name_long_enough_to_fill_the_dump_line_on_its_own.c";
+	log_set_sink(capture_sink, NULL);
+	log_set_debug_pattern(DBCLASS_NETTRAF);
+	capture_reset();
+	log_dump(DBCLASS_NETTRAF, file, 12345, "INVITE sip:a@b SIP/2", 20);
+	ck_assert_int_eq(captured_lines, 2);
+	ck_assert_ptr_nonnull(strstr(captured, "49 4e 56"));
+	ck_assert_ptr_nonnull(strstr(captured, "INVITE sip:a@b S"));
+	/* An offset past 0xffff takes more digits; the line still ends with the text column. */
+	static char big[0x10010];
+	memset(big, 'x', sizeof big);
+	capture_reset();
+	log_dump(DBCLASS_NETTRAF, file, 12345, big, sizeof big);
+	ck_assert_int_eq(captured_lines, (int)(sizeof big / 16));
+	log_set_sink(NULL, NULL);
+	log_set_debug_pattern(0);
+}
+END_TEST
+
 /* ---- the debug port ---- */
 
 static struct event_loop *el;
@@ -522,6 +544,7 @@ static Suite *log_suite(void)
 	tcase_add_test(tc, parse_pattern_accepts);
 	tcase_add_test(tc, parse_pattern_rejects);
 	tcase_add_test(tc, debug_class_filtering);
+	tcase_add_test(tc, dump_with_long_file_name);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("debug_port");
