@@ -110,6 +110,18 @@ void log_vmsg(enum log_level lvl, unsigned dbclass, const char *file, int line, 
 	/* Drop trailing newlines so every sink sees exactly one line. */
 	while (len > head && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 		buf[--len] = '\0';
+	/*
+	 * Messages quote peers' data: an embedded line end would let a peer start a forged line of
+	 * its own, and escape sequences would reach a terminal. Line ends become blanks, other
+	 * control characters dots; a tab stays.
+	 */
+	for (size_t i = head; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		if (c == '\n' || c == '\r')
+			buf[i] = ' ';
+		else if ((c < 0x20 && c != '\t') || c == 0x7f)
+			buf[i] = '.';
+	}
 
 	emit(buf, len, stamp);
 

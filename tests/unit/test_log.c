@@ -126,6 +126,28 @@ START_TEST(debug_class_filtering)
 }
 END_TEST
 
+START_TEST(one_message_is_one_line)
+{
+	/*
+	 * Messages quote peers' data (a malformed packet, a header): an embedded line end must not
+	 * let a peer start a line of its own, with a forged time and label, on any sink.
+	 */
+	log_set_sink(capture_sink, NULL);
+	capture_reset();
+	log_warn("bad packet from 192.0.2.1: %s", "x\r\n05:00:00.000 ERROR:forged.c:1 admin logged in\x1b[2J");
+	ck_assert_int_eq(captured_lines, 1);
+	ck_assert_ptr_null(strchr(captured, '\r'));
+	ck_assert_ptr_null(strchr(captured, '\x1b'));
+	ck_assert_ptr_eq(strchr(captured, '\n'), captured + captured_len - 1);
+	ck_assert_ptr_nonnull(strstr(captured, "admin logged in"));
+	/* a tab stays a tab */
+	capture_reset();
+	log_info("a\tb");
+	ck_assert_ptr_nonnull(strstr(captured, "a\tb\n"));
+	log_set_sink(NULL, NULL);
+}
+END_TEST
+
 START_TEST(dump_with_long_file_name)
 {
 	/* The file name is the caller's: a long one must cost the line its tail, not overrun it. */
@@ -545,6 +567,7 @@ static Suite *log_suite(void)
 	tcase_add_test(tc, parse_pattern_rejects);
 	tcase_add_test(tc, debug_class_filtering);
 	tcase_add_test(tc, dump_with_long_file_name);
+	tcase_add_test(tc, one_message_is_one_line);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("debug_port");
