@@ -2,7 +2,10 @@
 # the fuzz targets and the benchmarks link the same code as the daemon.
 noinst_LIBRARIES += src/libsiproxd.a
 src_libsiproxd_a_SOURCES = \
-	src/log.c src/log.h
+	src/log.c src/log.h \
+	src/sip_framing.c src/sip_framing.h \
+	src/sip_tcp.c src/sip_tcp.h \
+	src/sip_transport.c src/sip_transport.h
 
 sbin_PROGRAMS += src/siproxd
 src_siproxd_SOURCES = src/main.c
