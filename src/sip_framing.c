@@ -102,6 +102,8 @@ static size_t header_end(const char *p, size_t avail, size_t *scanned)
 }
 
 static bool is_blank(char c) { return c == ' ' || c == '\t'; }
+/* Blank, or the line break of a folded header line (RFC 3261 7.3.1). */
+static bool is_lws(char c) { return is_blank(c) || c == '\r' || c == '\n'; }
 
 /* Parses the digits of one Content-Length value; -1 when malformed or larger than limit. */
 static int parse_length_value(const char *v, const char *e, size_t limit, size_t *out, const char **why)
@@ -109,9 +111,9 @@ static int parse_length_value(const char *v, const char *e, size_t limit, size_t
 	size_t val = 0;
 	bool any = false;
 
-	while (v < e && is_blank(*v))
+	while (v < e && is_lws(*v))
 		v++;
-	while (e > v && (is_blank(e[-1]) || e[-1] == '\r'))
+	while (e > v && is_lws(e[-1]))
 		e--;
 	for (; v < e; v++) {
 		if (*v < '0' || *v > '9') {
@@ -155,6 +157,9 @@ static int content_length(const char *p, size_t hdr_len, size_t limit, size_t *o
 	*out = 0;
 	while (line && ++line < end) {
 		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		/* A folded header goes on while the next line starts with a blank. */
+		while (eol && eol + 1 < end && is_blank(eol[1]))
+			eol = memchr(eol + 1, '\n', (size_t)(end - eol - 1));
 		if (!eol)
 			eol = end;
 		const char *colon = is_blank(*line) ? NULL : memchr(line, ':', (size_t)(eol - line));

@@ -293,9 +293,12 @@ static int udp_send(struct sip_transport *t, const struct sip_peer *to, const ch
 int sip_transport_send(struct sip_transport *t, const struct sip_peer *to, const char *buf, size_t len,
 		       sip_sent_fn done, void *done_ud)
 {
-	if (to->proto == SIP_PROTO_TCP)
-		return sip_tcp_send(t->tcp, to, buf, len, done, done_ud);
-	return udp_send(t, to, buf, len);
+	struct sip_peer dst = *to;
+
+	dst.addr.sin_family = AF_INET;   /* callers fill in address and port; the family is ours to know */
+	if (dst.proto == SIP_PROTO_TCP)
+		return sip_tcp_send(t->tcp, &dst, buf, len, done, done_ud);
+	return udp_send(t, &dst, buf, len);
 }
 
 size_t sip_transport_tcp_count(const struct sip_transport *t) { return sip_tcp_count(t->tcp); }

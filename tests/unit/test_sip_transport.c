@@ -369,18 +369,20 @@ static void on_done(void *ud, int status, int err)
 }
 
 /* A plain listening socket standing for a remote SIP server. */
-static int remote_listener(uint16_t *p)
+static int remote_listener_backlog(uint16_t *p, int backlog)
 {
 	int fd = client_socket(SOCK_STREAM);
 	struct sockaddr_in a = addr_of(0);
 	socklen_t alen = sizeof(a);
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	ck_assert_int_eq(listen(fd, 8), 0);
+	ck_assert_int_eq(listen(fd, backlog), 0);
 	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
 	ck_assert_int_eq(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
 	*p = ntohs(a.sin_port);
 	return fd;
 }
+
+static int remote_listener(uint16_t *p) { return remote_listener_backlog(p, 8); }
 
 START_TEST(tcp_outgoing_queue_in_order)
 {
@@ -430,6 +432,31 @@ START_TEST(tcp_connect_refused_fails_queue)
 	ck_assert_int_eq(d.err[0], ECONNREFUSED);
 	ck_assert_int_eq(d.status[1], -1);
 	ck_assert_uint_eq(sip_transport_tcp_count(tp), 0);
+}
+END_TEST
+
+START_TEST(tcp_connect_timeout_fails_queue)
+{
+	cfg.tcp_connect_timeout = 200;
+	restart();
+	/* A listener whose accept queue is full drops further SYNs: our connect hangs. */
+	uint16_t rp;
+	int lfd = remote_listener_backlog(&rp, 0);
+	struct sockaddr_in a = addr_of(rp);
+	int filler = client_socket(SOCK_STREAM);
+	ck_assert_int_eq(connect(filler, (struct sockaddr *)&a, sizeof(a)), 0);
+
+	struct sip_peer to = { .addr = a, .proto = SIP_PROTO_TCP };
+	struct done_log d = { 0 };
+	ck_assert_int_eq(sip_transport_send(tp, &to, S(MSG_A), on_done, &d), 0);
+	run_for(100);
+	ck_assert_uint_eq(d.n, 0);
+	ck_assert(run_until(&d.n, 1, 1000));
+	ck_assert_int_eq(d.status[0], -1);
+	ck_assert_int_eq(d.err[0], ETIMEDOUT);
+	ck_assert_uint_eq(sip_transport_tcp_count(tp), 0);
+	close(filler);
+	close(lfd);
 }
 END_TEST
 
@@ -643,6 +670,39 @@ START_TEST(framer_random_splits)
 }
 END_TEST
 
+/* Random bytes rich in the framer's special characters: it must never crash or overrun max. */
+START_TEST(framer_random_garbage)
+{
+	static const char alphabet[] = "\r\n\r\n: lL0123456789Content-Length\t";
+	struct sip_rxbuf b;
+	size_t max = 512;
+
+	rng_state = 777u + (uint32_t)_i;
+	sip_rxbuf_init(&b, max);
+	for (int round = 0; round < 2000; round++) {
+		char *p, *msg;
+		size_t room, len;
+		const char *why;
+		ck_assert_int_eq(sip_rxbuf_space(&b, &p, &room), 0);
+		size_t n = 1 + rng() % 64;
+		if (n > room)
+			n = room;
+		for (size_t k = 0; k < n; k++)
+			p[k] = alphabet[rng() % (sizeof(alphabet) - 1)];
+		sip_rxbuf_commit(&b, n);
+		enum sip_frame_kind k;
+		while ((k = sip_rxbuf_next(&b, &msg, &len, &why)) == SIP_FRAME_MSG || k == SIP_FRAME_PING)
+			if (k == SIP_FRAME_MSG)
+				ck_assert_uint_le(len, max);
+		if (k == SIP_FRAME_ERROR) {   /* a connection would close here: start a new one */
+			sip_rxbuf_free(&b);
+			sip_rxbuf_init(&b, max);
+		}
+	}
+	sip_rxbuf_free(&b);
+}
+END_TEST
+
 /* Feeds s (as much as fits) and returns what the framer makes of it first. */
 static enum sip_frame_kind frame_once(const char *s, size_t max, size_t *len)
 {
@@ -668,6 +728,7 @@ START_TEST(framer_edge_cases)
 	static const char lf_only[] = "A sip:x SIP/2.0\nl: 2\n\nxy";
 	static const char lookalike[] = "A sip:x SIP/2.0\r\nX-Content-Length: 5\r\n\r\n";
 	static const char exact[] = "A sip:x SIP/2.0\r\nl: 4\r\n\r\nabcd";
+	static const char folded[] = "A sip:x SIP/2.0\r\nContent-Length:\r\n  3\r\nX: y\r\n\r\nabc";
 	size_t len;
 
 	ck_assert_int_eq(frame_once(lf_only, 1024, &len), SIP_FRAME_MSG);
@@ -680,6 +741,8 @@ START_TEST(framer_edge_cases)
 	/* A header merely ending in the name is not it. */
 	ck_assert_int_eq(frame_once(lookalike, 1024, &len), SIP_FRAME_MSG);
 	ck_assert_uint_eq(len, strlen(lookalike));
+	ck_assert_int_eq(frame_once(folded, 1024, &len), SIP_FRAME_MSG);
+	ck_assert_uint_eq(len, strlen(folded));
 	ck_assert_int_eq(frame_once("\r\n\r", 1024, &len), SIP_FRAME_MORE);
 	ck_assert_int_eq(frame_once("A sip:x SIP/2.0\r\nl: 5\r\n\r\nab", 1024, &len), SIP_FRAME_MORE);
 	/* A message of exactly max bytes fits; one byte less of room does not. */
@@ -709,6 +772,7 @@ static Suite *transport_suite(void)
 	tcase_add_test(tc, tcp_reply_on_conn_id);
 	tcase_add_test(tc, tcp_outgoing_queue_in_order);
 	tcase_add_test(tc, tcp_connect_refused_fails_queue);
+	tcase_add_test(tc, tcp_connect_timeout_fails_queue);
 	tcase_add_test(tc, tcp_queue_bounded_while_connecting);
 	tcase_add_test(tc, tcp_partial_writes_flushed);
 	tcase_add_test(tc, tcp_idle_timeout_closes);
@@ -718,6 +782,7 @@ static Suite *transport_suite(void)
 
 	TCase *fr = tcase_create("framer");
 	tcase_add_loop_test(fr, framer_random_splits, 0, 50);
+	tcase_add_loop_test(fr, framer_random_garbage, 0, 20);
 	tcase_add_test(fr, framer_edge_cases);
 	suite_add_tcase(s, fr);
 	return s;
