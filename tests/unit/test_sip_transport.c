@@ -184,6 +184,34 @@ START_TEST(udp_echo)
 }
 END_TEST
 
+/* With two addresses, a reply leaves from the address the request came in on. */
+START_TEST(udp_reply_from_arrival_address)
+{
+	struct in_addr two[2];
+	inet_pton(AF_INET, "127.0.0.2", &two[0]);
+	inet_pton(AF_INET, "127.0.0.3", &two[1]);
+	sip_transport_destroy(tp);
+	tp = sip_transport_create(el, &cfg, on_rx, NULL);
+	ck_assert_int_eq(sip_transport_listen(tp, two, 2, 0), 0);
+	uint16_t p = sip_transport_bound_port(tp);
+	int fd = client_socket(SOCK_DGRAM);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(p), .sin_addr = two[1] };
+	struct sockaddr_in src;
+	socklen_t slen = sizeof(src);
+	char buf[256];
+
+	echo = true;
+	ck_assert_int_eq(sendto(fd, S(MSG_A), 0, (struct sockaddr *)&a, sizeof(a)), (ssize_t)strlen(MSG_A));
+	ck_assert(run_until(&nrx, 1, 1000));
+	ck_assert_uint_eq(rx[0].from.local.s_addr, two[1].s_addr);
+	ck_assert_int_eq(recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&src, &slen),
+			 (ssize_t)strlen(MSG_A));
+	ck_assert_uint_eq(src.sin_addr.s_addr, two[1].s_addr);
+	ck_assert_uint_eq(src.sin_port, htons(p));
+	close(fd);
+}
+END_TEST
+
 START_TEST(udp_large_datagram_whole)
 {
 	int fd = client_socket(SOCK_DGRAM);
@@ -759,6 +787,7 @@ static Suite *transport_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, udp_echo);
+	tcase_add_test(tc, udp_reply_from_arrival_address);
 	tcase_add_test(tc, udp_large_datagram_whole);
 	tcase_add_test(tc, udp_keepalives_dropped);
 	tcase_add_test(tc, listen_refuses_any);
