@@ -241,3 +241,12 @@ enum sip_frame_kind sip_rxbuf_next(struct sip_rxbuf *b, char **msg, size_t *len,
 		return SIP_FRAME_MSG;
 	}
 }
+
+void sip_rxbuf_drop_pending_crlf(struct sip_rxbuf *b)
+{
+	size_t avail = b->end - b->start;
+
+	if (b->msg_len == 0 && b->scanned == 0 && avail > 0 && avail < 4 &&
+	    memcmp(b->data + b->start, "\r\n\r\n", avail) == 0)
+		consume(b, avail);
+}

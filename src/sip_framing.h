@@ -39,4 +39,10 @@ void sip_rxbuf_commit(struct sip_rxbuf *b, size_t n);
  */
 enum sip_frame_kind sip_rxbuf_next(struct sip_rxbuf *b, char **msg, size_t *len, const char **why);
 
+/*
+ * Forgets CR/LF bytes waiting to become a ping. Called before we send a keep-alive: what waits
+ * then is the pong to our previous one, and must not pair up with the next pong into a "ping".
+ */
+void sip_rxbuf_drop_pending_crlf(struct sip_rxbuf *b);
+
 #endif

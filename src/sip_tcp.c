@@ -475,6 +475,7 @@ static void on_conn_timer(struct event_loop *el, void *ud)
 	} else {
 		if (tcp->keepalive_ms && now >= c->last_ka_ms + tcp->keepalive_ms) {
 			/* Data still queued means the flow is not idle; no ping needed then. */
+			sip_rxbuf_drop_pending_crlf(&c->rx);
 			if (!c->out_head && conn_write(c, "\r\n\r\n", 4, NULL, NULL) < 0)
 				conn_close(c, errno, "keep-alive failed");
 			c->last_ka_ms = now;

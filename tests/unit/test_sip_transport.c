@@ -780,6 +780,31 @@ START_TEST(framer_edge_cases)
 }
 END_TEST
 
+/* Two pongs to our keep-alives, one interval apart, must not look like a ping. */
+START_TEST(framer_pongs_do_not_pair)
+{
+	struct sip_rxbuf b;
+	char *p, *msg;
+	size_t room, len;
+	const char *why;
+
+	sip_rxbuf_init(&b, 1024);
+	for (int pong = 0; pong < 2; pong++) {
+		sip_rxbuf_drop_pending_crlf(&b);
+		ck_assert_int_eq(sip_rxbuf_space(&b, &p, &room), 0);
+		memcpy(p, "\r\n", 2);
+		sip_rxbuf_commit(&b, 2);
+		ck_assert_int_eq(sip_rxbuf_next(&b, &msg, &len, &why), SIP_FRAME_MORE);
+	}
+	/* Without the drop, the same bytes are a ping. */
+	ck_assert_int_eq(sip_rxbuf_space(&b, &p, &room), 0);
+	memcpy(p, "\r\n", 2);
+	sip_rxbuf_commit(&b, 2);
+	ck_assert_int_eq(sip_rxbuf_next(&b, &msg, &len, &why), SIP_FRAME_PING);
+	sip_rxbuf_free(&b);
+}
+END_TEST
+
 static Suite *transport_suite(void)
 {
 	Suite *s = suite_create("sip_transport");
@@ -813,6 +838,7 @@ static Suite *transport_suite(void)
 	tcase_add_loop_test(fr, framer_random_splits, 0, 50);
 	tcase_add_loop_test(fr, framer_random_garbage, 0, 20);
 	tcase_add_test(fr, framer_edge_cases);
+	tcase_add_test(fr, framer_pongs_do_not_pair);
 	suite_add_tcase(s, fr);
 	return s;
 }
