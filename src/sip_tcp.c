@@ -21,6 +21,7 @@
 #define TCP_ACCEPT_BATCH 64
 /* After accept() ran out of file descriptors, listeners rest this long instead of spinning. */
 #define TCP_ACCEPT_PAUSE_MS 1000
+#define TCP_LIMIT_LOG_MS 60000
 
 /* One message (or the unsent rest of one) waiting for the socket to take it. */
 struct tcp_out {
@@ -74,6 +75,8 @@ struct sip_tcp {
 	size_t count;
 	uint64_t next_id;
 	size_t refused;       /* connections refused at the limit since it was last logged */
+	bool refuse_logged;
+	uint64_t refuse_log_ms;
 };
 
 /* ---- connection table ---- */
@@ -177,23 +180,20 @@ static void conn_unref(struct tcp_conn *c)
 		conn_free(c);
 }
 
-static void limit_burst_over(struct sip_tcp *tcp)
-{
-	if (tcp->refused > 0 && tcp->count < tcp->max_conns) {
-		log_info("TCP: %zu connection(s) refused while tcp_max_connections (%zu) was reached",
-			 tcp->refused, tcp->max_conns);
-		tcp->refused = 0;
-	}
-}
-
-/* Logs the first refusal of a burst at the connection limit; the count follows when it ends. */
+/* Refusals at the connection limit come in floods: one line per minute at most, with the count. */
 static void limit_refuse(struct sip_tcp *tcp, const struct sockaddr_in *peer, const char *what)
 {
 	char a[SIP_ADDR_STRLEN];
+	uint64_t now = el_now_ms(tcp->el);
 
-	if (tcp->refused++ == 0)
-		log_warn("TCP: tcp_max_connections (%zu) reached, %s %s (further ones are counted)",
-			 tcp->max_conns, what, sip_addr_str(peer, a, sizeof(a)));
+	tcp->refused++;
+	if (tcp->refuse_logged && now - tcp->refuse_log_ms < TCP_LIMIT_LOG_MS)
+		return;
+	log_warn("TCP: tcp_max_connections (%zu) reached, %s %s (%zu refused since the last notice)",
+		 tcp->max_conns, what, sip_addr_str(peer, a, sizeof(a)), tcp->refused);
+	tcp->refused = 0;
+	tcp->refuse_logged = true;
+	tcp->refuse_log_ms = now;
 }
 
 /*
@@ -215,7 +215,6 @@ static void conn_close(struct tcp_conn *c, int err, const char *why)
 	el_fd_del(tcp->el, c->fd);
 	close(c->fd);
 	el_timer_stop(tcp->el, &c->timer);
-	limit_burst_over(tcp);
 	if (tcp->accept_paused)
 		listeners_resume(tcp);
 

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "event_loop.h"
+#include "log.h"
 #include "sip_framing.h"
 #include "sip_transport.h"
 
@@ -32,6 +33,16 @@ static size_t nrx;
 static bool echo;        /* send every received message back to its sender */
 static struct in_addr lo;
 static uint16_t port;
+
+/* Log lines containing log_pattern are counted, so tests can check what was said (and how often). */
+static const char *log_pattern;
+static size_t log_hits;
+
+static void on_log(const char *line, size_t len, void *ud)
+{
+	if (log_pattern && memmem(line, len, log_pattern, strlen(log_pattern)))
+		log_hits++;
+}
 
 static void on_rx(void *ud, const char *buf, size_t len, const struct sip_peer *from)
 {
@@ -72,6 +83,9 @@ static void setup(void)
 	default_config();
 	nrx = 0;
 	echo = false;
+	log_pattern = NULL;
+	log_hits = 0;
+	log_set_sink(on_log, NULL);
 	start();
 }
 
@@ -330,8 +344,10 @@ static void expect_closed_after(const char *stream, size_t len)
 	int fd = tcp_client();
 	char buf[8];
 
+	log_pattern = "TCP from 127.0.0.1:";   /* the warning names the peer */
 	write_all(fd, stream, len);
 	ck_assert_int_eq(client_read(fd, buf, sizeof(buf), 1000), -1);
+	ck_assert_uint_eq(log_hits, 1);
 	ck_assert_uint_eq(nrx, 0);
 	ck_assert_uint_eq(sip_transport_tcp_count(tp), 0);
 	close(fd);
@@ -575,15 +591,18 @@ START_TEST(tcp_connection_limit)
 {
 	cfg.tcp_max_connections = 2;
 	restart();
-	int fds[3];
+	int fds[4];
 	char buf[8];
 
-	for (int i = 0; i < 3; i++) {
+	log_pattern = "tcp_max_connections";
+	for (int i = 0; i < 4; i++) {
 		fds[i] = tcp_client();
 		run_for(20);   /* accepted in order */
 	}
 	ck_assert_uint_eq(sip_transport_tcp_count(tp), 2);
 	ck_assert_int_eq(client_read(fds[2], buf, sizeof(buf), 500), -1);
+	ck_assert_int_eq(client_read(fds[3], buf, sizeof(buf), 500), -1);
+	ck_assert_uint_eq(log_hits, 1);   /* one line for the burst, not one per refusal */
 	ck_assert_int_eq(recv(fds[0], buf, sizeof(buf), MSG_DONTWAIT), -1);
 	ck_assert_int_eq(errno, EAGAIN);
 
@@ -600,8 +619,8 @@ START_TEST(tcp_connection_limit)
 	ck_assert_int_eq(sip_transport_send(tp, &to, S(MSG_A), NULL, NULL), 0);
 	ck_assert_uint_eq(sip_transport_tcp_count(tp), 2);
 	close(lfd);
-	close(fds[1]);
-	close(fds[2]);
+	for (int i = 1; i < 4; i++)
+		close(fds[i]);
 }
 END_TEST
 
