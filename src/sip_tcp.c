@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "event_loop.h"
+#include "hmap.h"
 #include "log.h"
 #include "sip_framing.h"
 
@@ -42,7 +43,8 @@ struct tcp_conn {
 	bool closed;            /* unlinked and fd closed; freed when busy drops to 0 */
 	unsigned busy;          /* callers up the stack still using this struct */
 	unsigned events;        /* what the loop watches for us */
-	struct tcp_conn *next_by_addr, *next_by_id;
+	unsigned char addr_key[6];   /* peer address and port, the by_addr key */
+	struct tcp_conn *prev, *next; /* every open connection, for shutdown */
 	struct sip_rxbuf rx;
 	struct tcp_out *out_head, *out_tail;
 	size_t out_bytes;
@@ -69,9 +71,9 @@ struct sip_tcp {
 	bool accept_paused;
 	struct el_timer accept_resume;
 
-	/* The connection table: two chained hashes over the same entries. */
-	struct tcp_conn **by_addr, **by_id;
-	size_t nbuckets;      /* power of two */
+	/* The connection table: two maps over the same entries. */
+	struct hmap by_id, by_addr;
+	struct tcp_conn *all;
 	size_t count;
 	uint64_t next_id;
 	size_t refused;       /* connections refused at the limit since it was last logged */
@@ -81,84 +83,52 @@ struct sip_tcp {
 
 /* ---- connection table ---- */
 
-static size_t hash_addr(const struct sockaddr_in *a)
+static void addr_key(struct tcp_conn *c)
 {
-	uint64_t k = ((uint64_t)a->sin_addr.s_addr << 16) ^ a->sin_port;
-	return (size_t)((k * 0x9e3779b97f4a7c15ull) >> 32);
+	memcpy(c->addr_key, &c->peer.sin_addr.s_addr, 4);
+	memcpy(c->addr_key + 4, &c->peer.sin_port, 2);
 }
 
-static size_t hash_id(uint64_t id) { return (size_t)((id * 0x9e3779b97f4a7c15ull) >> 32); }
-
-static bool same_addr(const struct sockaddr_in *a, const struct sockaddr_in *b)
+/* Makes room in both maps first, so that linking cannot fail half-way. */
+static int table_link(struct sip_tcp *tcp, struct tcp_conn *c)
 {
-	return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
-}
-
-static void table_link(struct sip_tcp *tcp, struct tcp_conn *c)
-{
-	size_t ba = hash_addr(&c->peer) & (tcp->nbuckets - 1);
-	size_t bi = hash_id(c->id) & (tcp->nbuckets - 1);
-
-	c->next_by_addr = tcp->by_addr[ba];
-	tcp->by_addr[ba] = c;
-	c->next_by_id = tcp->by_id[bi];
-	tcp->by_id[bi] = c;
-}
-
-/* Doubles the bucket arrays once the table is fuller than one entry per bucket. */
-static int table_grow(struct sip_tcp *tcp)
-{
-	size_t n = tcp->nbuckets * 2;
-	struct tcp_conn **na = calloc(n, sizeof(*na)), **ni = calloc(n, sizeof(*ni));
-
-	if (!na || !ni) {
-		free(na);
-		free(ni);
+	if (hmap_reserve(&tcp->by_id, tcp->count + 1) < 0 || hmap_reserve(&tcp->by_addr, tcp->count + 1) < 0)
 		return -1;
-	}
-	struct tcp_conn **oa = tcp->by_addr, **oi = tcp->by_id;
-	size_t on = tcp->nbuckets;
-	tcp->by_addr = na;
-	tcp->by_id = ni;
-	tcp->nbuckets = n;
-	for (size_t i = 0; i < on; i++) {
-		struct tcp_conn *c = oa[i], *next;
-		for (; c; c = next) {
-			next = c->next_by_addr;
-			table_link(tcp, c);
-		}
-	}
-	free(oa);
-	free(oi);
+	hmap_put(&tcp->by_id, &c->id, sizeof(c->id), c);
+	/* Two connections with one peer address (ours out, theirs in) are rare: the newer one is found. */
+	hmap_put(&tcp->by_addr, c->addr_key, sizeof(c->addr_key), c);
+	c->next = tcp->all;
+	if (tcp->all)
+		tcp->all->prev = c;
+	tcp->all = c;
 	return 0;
 }
 
 static void table_unlink(struct sip_tcp *tcp, struct tcp_conn *c)
 {
-	struct tcp_conn **pp = &tcp->by_addr[hash_addr(&c->peer) & (tcp->nbuckets - 1)];
-	while (*pp != c)
-		pp = &(*pp)->next_by_addr;
-	*pp = c->next_by_addr;
-	pp = &tcp->by_id[hash_id(c->id) & (tcp->nbuckets - 1)];
-	while (*pp != c)
-		pp = &(*pp)->next_by_id;
-	*pp = c->next_by_id;
+	hmap_del(&tcp->by_id, &c->id, sizeof(c->id));
+	if (hmap_get(&tcp->by_addr, c->addr_key, sizeof(c->addr_key)) == c)
+		hmap_del(&tcp->by_addr, c->addr_key, sizeof(c->addr_key));
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		tcp->all = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
 }
 
 static struct tcp_conn *find_by_addr(const struct sip_tcp *tcp, const struct sockaddr_in *a)
 {
-	struct tcp_conn *c = tcp->by_addr[hash_addr(a) & (tcp->nbuckets - 1)];
-	while (c && !same_addr(&c->peer, a))
-		c = c->next_by_addr;
-	return c;
+	unsigned char key[6];
+
+	memcpy(key, &a->sin_addr.s_addr, 4);
+	memcpy(key + 4, &a->sin_port, 2);
+	return hmap_get(&tcp->by_addr, key, sizeof(key));
 }
 
 static struct tcp_conn *find_by_id(const struct sip_tcp *tcp, uint64_t id)
 {
-	struct tcp_conn *c = tcp->by_id[hash_id(id) & (tcp->nbuckets - 1)];
-	while (c && c->id != id)
-		c = c->next_by_id;
-	return c;
+	return hmap_get(&tcp->by_id, &id, sizeof(id));
 }
 
 /* ---- connection life cycle ---- */
@@ -234,8 +204,6 @@ static void conn_close(struct tcp_conn *c, int err, const char *why)
 static struct tcp_conn *conn_new(struct sip_tcp *tcp, int fd, const struct sockaddr_in *peer,
 				 struct in_addr local, bool connecting)
 {
-	if (tcp->count >= tcp->nbuckets && table_grow(tcp) < 0)
-		return NULL;
 	struct tcp_conn *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
@@ -243,16 +211,23 @@ static struct tcp_conn *conn_new(struct sip_tcp *tcp, int fd, const struct socka
 	c->fd = fd;
 	c->id = tcp->next_id++;
 	c->peer = *peer;
+	addr_key(c);
 	c->local = local;
 	c->connecting = connecting;
 	c->events = connecting ? EL_WRITE : EL_READ;
 	c->last_traffic_ms = c->last_ka_ms = el_now_ms(tcp->el);
 	sip_rxbuf_init(&c->rx, tcp->max_buffer);
-	if (el_fd_add(tcp->el, fd, c->events, on_conn_event, c) < 0) {
+	if (table_link(tcp, c) < 0) {
 		free(c);
 		return NULL;
 	}
-	table_link(tcp, c);
+	if (el_fd_add(tcp->el, fd, c->events, on_conn_event, c) < 0) {
+		int e = errno;
+		table_unlink(tcp, c);
+		free(c);
+		errno = e;
+		return NULL;
+	}
 	tcp->count++;
 	return c;
 }
@@ -671,13 +646,8 @@ struct sip_tcp *sip_tcp_create(struct event_loop *el, const struct config *cfg, 
 	tcp->keepalive_ms = positive_ms(cfg->tcp_keepalive, 1000);
 	tcp->dscp = cfg->sip_dscp;
 	tcp->next_id = 1;
-	tcp->nbuckets = 16;
-	tcp->by_addr = calloc(tcp->nbuckets, sizeof(*tcp->by_addr));
-	tcp->by_id = calloc(tcp->nbuckets, sizeof(*tcp->by_id));
-	if (!tcp->by_addr || !tcp->by_id) {
-		sip_tcp_destroy(tcp);
-		return NULL;
-	}
+	hmap_init(&tcp->by_id, hmap_random_seed());
+	hmap_init(&tcp->by_addr, hmap_random_seed());
 	return tcp;
 }
 
@@ -685,17 +655,16 @@ void sip_tcp_destroy(struct sip_tcp *tcp)
 {
 	if (!tcp)
 		return;
-	for (size_t b = 0; tcp->by_id && b < tcp->nbuckets; b++) {
-		while (tcp->by_id[b]) {
-			struct tcp_conn *c = tcp->by_id[b];
-			struct tcp_out *o, *next;
-			for (o = c->out_head; o; o = next) {
-				next = o->next;
-				free(o);
-			}
-			c->out_head = c->out_tail = NULL;
-			conn_close(c, ECANCELED, "shutting down");
+	/* Queued messages are dropped without their callbacks: their owners are shutting down too. */
+	while (tcp->all) {
+		struct tcp_conn *c = tcp->all;
+		while (c->out_head) {
+			struct tcp_out *o = c->out_head;
+			c->out_head = o->next;
+			free(o);
 		}
+		c->out_tail = NULL;
+		conn_close(c, ECANCELED, "shutting down");
 	}
 	for (size_t i = 0; i < tcp->nls; i++) {
 		if (!tcp->accept_paused)
@@ -705,7 +674,7 @@ void sip_tcp_destroy(struct sip_tcp *tcp)
 	}
 	el_timer_stop(tcp->el, &tcp->accept_resume);
 	free(tcp->ls);
-	free(tcp->by_addr);
-	free(tcp->by_id);
+	hmap_fini(&tcp->by_addr);
+	hmap_fini(&tcp->by_id);
 	free(tcp);
 }

@@ -397,6 +397,38 @@ START_TEST(tcp_reply_on_conn_id)
 }
 END_TEST
 
+/* Enough connections to make the table grow; each reply must reach its own client. */
+START_TEST(tcp_many_connections_by_id)
+{
+	enum { N = 40 };
+	int fds[N];
+	char msg[128], buf[128];
+
+	cfg.tcp_max_connections = N;
+	restart();
+	for (int i = 0; i < N; i++) {
+		fds[i] = tcp_client();
+		int n = snprintf(msg, sizeof(msg), "OPTIONS sip:%d@h SIP/2.0\r\nCall-ID: %d\r\n\r\n", i, i);
+		write_all(fds[i], msg, (size_t)n);
+	}
+	ck_assert(run_until(&nrx, N, 2000));
+	ck_assert_uint_eq(sip_transport_tcp_count(tp), N);
+	for (size_t k = 0; k < N; k++) {
+		struct sip_peer to = rx[k].from;
+		to.addr = addr_of(1);   /* only the id may find the connection */
+		ck_assert_int_eq(sip_transport_send(tp, &to, rx[k].buf, rx[k].len, NULL, NULL), 0);
+	}
+	for (int i = 0; i < N; i++) {
+		int n = snprintf(msg, sizeof(msg), "OPTIONS sip:%d@h SIP/2.0\r\nCall-ID: %d\r\n\r\n", i, i);
+		ck_assert_int_eq(client_read(fds[i], buf, (size_t)n, 1000), n);
+		ck_assert_mem_eq(buf, msg, (size_t)n);
+		close(fds[i]);
+	}
+	run_for(50);
+	ck_assert_uint_eq(sip_transport_tcp_count(tp), 0);
+}
+END_TEST
+
 struct done_log {
 	int status[8];
 	int err[8];
@@ -843,6 +875,7 @@ static Suite *transport_suite(void)
 	tcase_add_test(tc, tcp_oversize_length_closes);
 	tcase_add_test(tc, tcp_malformed_length_closes);
 	tcase_add_test(tc, tcp_reply_on_conn_id);
+	tcase_add_test(tc, tcp_many_connections_by_id);
 	tcase_add_test(tc, tcp_outgoing_queue_in_order);
 	tcase_add_test(tc, tcp_connect_refused_fails_queue);
 	tcase_add_test(tc, tcp_connect_timeout_fails_queue);
