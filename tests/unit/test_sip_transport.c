@@ -86,6 +86,7 @@ static void setup(void)
 	log_pattern = NULL;
 	log_hits = 0;
 	log_set_sink(on_log, NULL);
+	log_set_debug_pattern(DBCLASS_ALL);   /* the debug lines' formatting runs too */
 	start();
 }
 
