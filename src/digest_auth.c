@@ -16,7 +16,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
-#include <time.h>
 
 /*
  * Remembered nonce-counts. The header gives no knob for it, so it is a constant: each entry is
@@ -154,15 +153,6 @@ void auth_digest_compute(const struct auth_digest_input *in, char out[33])
 
 /* ---- password table ---- */
 
-static uint64_t random_seed(void)
-{
-	uint64_t seed;
-
-	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
-		seed = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&seed;
-	return seed;
-}
-
 static void pw_entry_free(struct pw_entry *e)
 {
 	explicit_bzero(e->pass, strlen(e->pass));
@@ -226,7 +216,7 @@ static int pw_load(const char *path, struct pw_table *out)
 	int rc = 0;
 
 	out->all = NULL;
-	hmap_init(&out->by_user, random_seed());
+	hmap_init(&out->by_user, hmap_random_seed());
 	if (!f) {
 		log_error("proxy_auth_pwfile %s: %s", path, strerror(errno));
 		return -1;
@@ -402,7 +392,7 @@ struct digest_auth *auth_create(const char *realm, const char *passwd, const cha
 		auth_destroy(a);
 		return NULL;
 	}
-	hmap_init(&a->nc.by_nonce, random_seed());
+	hmap_init(&a->nc.by_nonce, hmap_random_seed());
 	if (hmap_reserve(&a->nc.by_nonce, AUTH_NC_SLOTS) < 0) {
 		log_error("digest authentication: out of memory");
 		auth_destroy(a);
