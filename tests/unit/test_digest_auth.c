@@ -536,25 +536,10 @@ START_TEST(nc_table_bounded)
 		ck_assert_int_eq(reg(a, nonce, "alice", "s3cret", "00000001", T0), AUTH_OK);
 	}
 	ck_assert_int_eq(reg(a, nonce, "alice", "s3cret", "00000001", T0), AUTH_BAD_CREDENTIALS);
-	auth_destroy(a);
-}
-END_TEST
-
-START_TEST(nc_replay_after_eviction)
-{
 	/*
-	 * A captured request must not become replayable because other logins pushed its nonce out
-	 * of the nonce-count table: a forgotten nonce is stale, so the phone gets a fresh challenge.
+	 * The first nonce was pushed out of the table: a captured request with it must not become
+	 * replayable. A forgotten nonce is stale, so the phone gets a fresh challenge.
 	 */
-	struct digest_auth *a = shared_pw();
-	char nonce[128], first[128];
-
-	challenge_nonce(a, T0, first, sizeof(first));
-	ck_assert_int_eq(reg(a, first, "alice", "s3cret", "00000001", T0), AUTH_OK);
-	for (int i = 0; i < 1100; i++) {
-		challenge_nonce(a, T0, nonce, sizeof(nonce));
-		ck_assert_int_eq(reg(a, nonce, "bob", "s3cret", "00000001", T0), AUTH_OK);
-	}
 	ck_assert_int_eq(reg(a, first, "alice", "s3cret", "00000001", T0 + 1), AUTH_STALE);
 	ck_assert_int_eq(reg(a, first, "alice", "s3cret", "00000002", T0 + 1), AUTH_STALE);
 	/* a nonce issued after the eviction still works on first use */
@@ -587,7 +572,6 @@ static Suite *digest_suite(void)
 	tcase_add_test(tc, pwfile_parsing_and_reload);
 	tcase_add_test(tc, create_errors);
 	tcase_add_test(tc, nc_table_bounded);
-	tcase_add_test(tc, nc_replay_after_eviction);
 	suite_add_tcase(s, tc);
 	return s;
 }
