@@ -8,7 +8,11 @@ src_libsiproxd_a_SOURCES = \
 	src/hmap.c src/hmap.h \
 	src/reg_key.c src/reg_key.h \
 	src/registrar.c src/registrar.h \
-	src/reg_file.c
+	src/reg_file.c \
+	src/port_pool.c src/port_pool.h \
+	src/rtp_dejitter.c src/rtp_dejitter.h \
+	src/rtp_relay.c src/rtp_relay.h \
+	src/sdp_rewrite.c src/sdp_rewrite.h
 
 sbin_PROGRAMS += src/siproxd
 src_siproxd_SOURCES = src/main.c
