@@ -398,10 +398,12 @@ static void relay_on_readable(struct event_loop *el, int fd, unsigned events, vo
 static void session_log(const struct rtp_session *s, const char *what)
 {
 	const struct rtp_counters *l = &s->ep[RTP_SIDE_LAN].ctr, *w = &s->ep[RTP_SIDE_WAN].ctr;
-	log_info("rtp: %s Call-ID %s leg %s m=%u ports lan %u wan %u; from lan: %llu pkts %llu bytes "
+	uint64_t idle_ms = el_now_ms(s->call->r->el) - s->last_ms;
+	log_info("rtp: %s Call-ID %s leg %s m=%u ports lan %u wan %u, idle %llu s; from lan: %llu pkts %llu bytes "
 		"%llu relayed, drops %llu source %llu nodest %llu send, %llu dejitter-forced; from wan: "
 		"%llu pkts %llu bytes %llu relayed, drops %llu source %llu nodest %llu send, %llu dejitter-forced",
 		what, call_id_of(s->call), s->call->leg, s->index, s->ep[0].port, s->ep[1].port,
+		(unsigned long long)(idle_ms / 1000),
 		(unsigned long long)l->packets, (unsigned long long)l->bytes, (unsigned long long)l->relayed,
 		(unsigned long long)l->drop_source, (unsigned long long)l->drop_nodest,
 		(unsigned long long)l->drop_send, (unsigned long long)l->dejitter_forced,
