@@ -352,6 +352,24 @@ START_TEST(test_timeout_teardown)
 }
 END_TEST
 
+START_TEST(test_hold_timeout)
+{
+	uint16_t p;
+	cfg.rtp_timeout = 1;
+	cfg.rtp_hold_timeout = 3;
+	relay_start();
+	struct rtp_media m = media("127.0.0.10", 5000);
+	ck_assert_int_eq(rtp_relay_sdp(relay, "c12", "a", RTP_SIDE_LAN, &m, 1, &p), 0);
+	m = media("127.0.0.20", 6000);
+	m.hold = true;    /* a=sendonly, a=inactive or c=0.0.0.0 in the SDP */
+	ck_assert_int_eq(rtp_relay_sdp(relay, "c12", "a", RTP_SIDE_WAN, &m, 1, &p), 0);
+	pump(1500);
+	ck_assert_uint_eq(rtp_relay_session_count(relay), 1);   /* rtp_timeout does not apply */
+	pump(2000);
+	ck_assert_uint_eq(rtp_relay_session_count(relay), 0);   /* rtp_hold_timeout does */
+}
+END_TEST
+
 static void rtp_packet(unsigned char *pkt, uint16_t seq, uint32_t ts)
 {
 	memset(pkt, 0, 172);
@@ -480,6 +498,7 @@ int main(void)
 	tcase_add_test(tc, test_failed_reinvite_keeps_media);
 	tcase_add_test(tc, test_bye_teardown);
 	tcase_add_test(tc, test_timeout_teardown);
+	tcase_add_test(tc, test_hold_timeout);
 	tcase_add_test(tc, test_dejitter_delays_never_drops);
 	tcase_add_test(tc, test_pool_exhausted_all_or_nothing);
 	tcase_add_test(tc, test_hairpin_legs);
