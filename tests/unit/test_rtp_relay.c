@@ -6,7 +6,10 @@
 #include "rtp_relay.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
 #include <check.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,47 +104,69 @@ static ssize_t expect(int fd, void *buf, size_t size, struct sockaddr_in *src, u
 	return -1;
 }
 
+/* Sends payload from `from` to the relay's port at relay_ip; true when it reaches `to` in time. */
+static bool passes(int from, const char *relay_ip, uint16_t port, int to, const char *payload, unsigned wait_ms)
+{
+	char buf[256];
+	struct sockaddr_in src;
+	size_t len = strlen(payload);
+	send_to(from, relay_ip, port, payload, len);
+	ssize_t n = expect(to, buf, sizeof(buf), &src, wait_ms);
+	return n == (ssize_t)len && memcmp(buf, payload, len) == 0;
+}
+
 static struct rtp_media media(const char *addr, uint16_t port)
 {
 	struct rtp_media m = { .enabled = true, .addr = ip(addr), .rtp_port = port };
 	return m;
 }
 
-/* An agreed call: LAN phone at 127.0.0.10, WAN peer at 127.0.0.20. Returns the relay port. */
-static uint16_t call_up(const char *cid, int *lan, uint16_t *lan_port, int *wan, uint16_t *wan_port)
+/* An agreed call between a LAN phone at 127.0.0.10 and a WAN peer at 127.0.0.20. */
+struct call {
+	int lan, wan;                 /* the phones' sockets */
+	uint16_t lan_port, wan_port;  /* their ports, as their SDP says */
+	uint16_t port;                /* the relay's, the same on both sides */
+};
+
+static struct call call_up(const char *cid)
 {
-	uint16_t p1, p2;
-	*lan = phone("127.0.0.10", lan_port);
-	*wan = phone("127.0.0.20", wan_port);
-	struct rtp_media m = media("127.0.0.10", *lan_port);
-	ck_assert_int_eq(rtp_relay_sdp(relay, cid, "a", RTP_SIDE_LAN, &m, 1, &p1), 0);
-	m = media("127.0.0.20", *wan_port);
+	struct call c;
+	uint16_t p2;
+	c.lan = phone("127.0.0.10", &c.lan_port);
+	c.wan = phone("127.0.0.20", &c.wan_port);
+	struct rtp_media m = media("127.0.0.10", c.lan_port);
+	ck_assert_int_eq(rtp_relay_sdp(relay, cid, "a", RTP_SIDE_LAN, &m, 1, &c.port), 0);
+	m = media("127.0.0.20", c.wan_port);
 	ck_assert_int_eq(rtp_relay_sdp(relay, cid, "a", RTP_SIDE_WAN, &m, 1, &p2), 0);
-	ck_assert_uint_ge(p1, PORT_LOW);
-	ck_assert_uint_le(p1, PORT_HIGH);
-	ck_assert_uint_eq(p1, p2);   /* different bind addresses: one pair serves both sides */
-	return p1;
+	ck_assert_uint_ge(c.port, PORT_LOW);
+	ck_assert_uint_le(c.port, PORT_HIGH);
+	ck_assert_uint_eq(c.port, p2);   /* different bind addresses: one pair serves both sides */
+	return c;
+}
+
+static void call_down(struct call *c)
+{
+	close(c->lan);
+	close(c->wan);
 }
 
 START_TEST(test_both_ways)
 {
-	int lan, wan;
-	uint16_t lp, wp;
 	relay_start();
-	uint16_t p = call_up("c1", &lan, &lp, &wan, &wp);
+	struct call c = call_up("c1");
 	char buf[256];
 	struct sockaddr_in src;
 
-	send_to(lan, "127.0.0.1", p, "hello-wan", 9);
-	ck_assert_int_eq(expect(wan, buf, sizeof(buf), &src, 1000), 9);
+	send_to(c.lan, "127.0.0.1", c.port, "hello-wan", 9);
+	ck_assert_int_eq(expect(c.wan, buf, sizeof(buf), &src, 1000), 9);
 	ck_assert_mem_eq(buf, "hello-wan", 9);
 	ck_assert_str_eq(inet_ntoa(src.sin_addr), "127.0.0.2");
-	ck_assert_uint_eq(ntohs(src.sin_port), p);
+	ck_assert_uint_eq(ntohs(src.sin_port), c.port);
 
-	send_to(wan, "127.0.0.2", p, "hi-lan", 6);
-	ck_assert_int_eq(expect(lan, buf, sizeof(buf), &src, 1000), 6);
+	send_to(c.wan, "127.0.0.2", c.port, "hi-lan", 6);
+	ck_assert_int_eq(expect(c.lan, buf, sizeof(buf), &src, 1000), 6);
 	ck_assert_str_eq(inet_ntoa(src.sin_addr), "127.0.0.1");
-	ck_assert_uint_eq(ntohs(src.sin_port), p);
+	ck_assert_uint_eq(ntohs(src.sin_port), c.port);
 
 	struct rtp_session_info info;
 	ck_assert_int_eq(rtp_relay_session_info(relay, "c1", "a", 0, &info), 0);
@@ -151,8 +176,7 @@ START_TEST(test_both_ways)
 	ck_assert_uint_eq(info.from[RTP_SIDE_WAN].packets, 1);
 	ck_assert_uint_eq(info.from[RTP_SIDE_WAN].relayed, 1);
 	ck_assert(info.latched[RTP_SIDE_LAN] && info.latched[RTP_SIDE_WAN]);
-	close(lan);
-	close(wan);
+	call_down(&c);
 }
 END_TEST
 
@@ -186,23 +210,16 @@ END_TEST
 
 START_TEST(test_latching_drops_others)
 {
-	int lan, wan;
-	uint16_t lp, wp, xp, yp;
+	uint16_t xp, yp;
 	relay_start();
-	uint16_t p = call_up("c3", &lan, &lp, &wan, &wp);
+	struct call c = call_up("c3");
 	int stranger = phone("127.0.0.99", &xp);
 	int same_ip = phone("127.0.0.10", &yp);     /* the phone's address, another port */
-	char buf[64];
-	struct sockaddr_in src;
 
-	send_to(lan, "127.0.0.1", p, "one", 3);
-	ck_assert_int_eq(expect(wan, buf, sizeof(buf), &src, 1000), 3);
-	send_to(stranger, "127.0.0.1", p, "evil", 4);
-	send_to(same_ip, "127.0.0.1", p, "evil", 4);
-	ck_assert_int_eq(expect(wan, buf, sizeof(buf), &src, 200), -1);
-	send_to(lan, "127.0.0.1", p, "two", 3);
-	ck_assert_int_eq(expect(wan, buf, sizeof(buf), &src, 1000), 3);
-	ck_assert_mem_eq(buf, "two", 3);
+	ck_assert(passes(c.lan, "127.0.0.1", c.port, c.wan, "one", 1000));
+	send_to(stranger, "127.0.0.1", c.port, "evil", 4);
+	ck_assert(!passes(same_ip, "127.0.0.1", c.port, c.wan, "evil", 200));
+	ck_assert(passes(c.lan, "127.0.0.1", c.port, c.wan, "two", 1000));
 
 	struct rtp_session_info info;
 	ck_assert_int_eq(rtp_relay_session_info(relay, "c3", "a", 0, &info), 0);
@@ -211,8 +228,7 @@ START_TEST(test_latching_drops_others)
 	ck_assert_uint_eq(info.from[RTP_SIDE_LAN].relayed, 2);
 	close(stranger);
 	close(same_ip);
-	close(lan);
-	close(wan);
+	call_down(&c);
 }
 END_TEST
 
@@ -228,12 +244,9 @@ START_TEST(test_latch_real_source)
 	m = media("127.0.0.20", wp);
 	ck_assert_int_eq(rtp_relay_sdp(relay, "c4", "a", RTP_SIDE_WAN, &m, 1, &p), 0);
 	char buf[64];
-	struct sockaddr_in src;
 
-	send_to(real, "127.0.0.1", p, "out", 3);
-	ck_assert_int_eq(expect(wan, buf, sizeof(buf), &src, 1000), 3);
-	send_to(wan, "127.0.0.2", p, "back", 4);
-	ck_assert_int_eq(expect(real, buf, sizeof(buf), &src, 1000), 4);
+	ck_assert(passes(real, "127.0.0.1", p, wan, "out", 1000));
+	ck_assert(passes(wan, "127.0.0.2", p, real, "back", 1000));
 	ck_assert_int_eq(recv(sdp_sock, buf, sizeof(buf), MSG_DONTWAIT), -1);
 	close(sdp_sock);
 	close(real);
@@ -241,70 +254,107 @@ START_TEST(test_latch_real_source)
 }
 END_TEST
 
+START_TEST(test_relatch_after_sdp_change)
+{
+	uint16_t np, q;
+	relay_start();
+	struct call c = call_up("c13");
+	int moved = phone("127.0.0.10", &np);
+
+	ck_assert(passes(c.lan, "127.0.0.1", c.port, c.wan, "a", 1000));
+	ck_assert(!passes(moved, "127.0.0.1", c.port, c.wan, "b", 200));    /* latched elsewhere */
+	/* a re-INVITE from the LAN phone moves its media to the new port: latched anew */
+	struct rtp_media m = media("127.0.0.10", np);
+	ck_assert_int_eq(rtp_relay_sdp(relay, "c13", "a", RTP_SIDE_LAN, &m, 1, &q), 0);
+	ck_assert(passes(moved, "127.0.0.1", c.port, c.wan, "c", 1000));
+	ck_assert(!passes(c.lan, "127.0.0.1", c.port, c.wan, "d", 200));
+	close(moved);
+	call_down(&c);
+}
+END_TEST
+
+START_TEST(test_dscp)
+{
+	int on = 1;
+	cfg.rtp_dscp = 46;    /* EF */
+	relay_start();
+	struct call c = call_up("c14");
+	ck_assert_int_eq(setsockopt(c.wan, IPPROTO_IP, IP_RECVTOS, &on, sizeof(on)), 0);
+	send_to(c.lan, "127.0.0.1", c.port, "tos", 3);
+
+	char buf[64], cbuf[256];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	ssize_t n = -1;
+	for (int i = 0; i < 200 && n < 0; i++) {
+		el_run_once(el, 5);
+		n = recvmsg(c.wan, &mh, MSG_DONTWAIT);
+	}
+	ck_assert_int_eq(n, 3);
+	int tos = -1;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_TOS)
+			tos = *(unsigned char *)CMSG_DATA(cm);
+	ck_assert_int_eq(tos, 46 << 2);
+	call_down(&c);
+}
+END_TEST
+
 START_TEST(test_reinvite_keeps_ports)
 {
-	int lan, wan;
-	uint16_t lp, wp, q;
+	uint16_t q;
 	relay_start();
-	uint16_t p = call_up("c5", &lan, &lp, &wan, &wp);
+	struct call c = call_up("c5");
 
 	/* a retransmitted answer, then a re-INVITE from the WAN with a new port, and its answer */
-	struct rtp_media m = media("127.0.0.20", wp);
+	struct rtp_media m = media("127.0.0.20", c.wan_port);
 	ck_assert_int_eq(rtp_relay_sdp(relay, "c5", "a", RTP_SIDE_WAN, &m, 1, &q), 0);
-	ck_assert_uint_eq(q, p);
-	m = media("127.0.0.20", (uint16_t)(wp + 10));
+	ck_assert_uint_eq(q, c.port);
+	m = media("127.0.0.20", (uint16_t)(c.wan_port + 10));
 	ck_assert_int_eq(rtp_relay_sdp(relay, "c5", "a", RTP_SIDE_WAN, &m, 1, &q), 0);
-	ck_assert_uint_eq(q, p);
-	m = media("127.0.0.10", lp);
+	ck_assert_uint_eq(q, c.port);
+	m = media("127.0.0.10", c.lan_port);
 	ck_assert_int_eq(rtp_relay_sdp(relay, "c5", "a", RTP_SIDE_LAN, &m, 1, &q), 0);
-	ck_assert_uint_eq(q, p);
+	ck_assert_uint_eq(q, c.port);
 	ck_assert_uint_eq(rtp_relay_session_count(relay), 1);
-	close(lan);
-	close(wan);
+	call_down(&c);
 }
 END_TEST
 
 START_TEST(test_failed_reinvite_keeps_media)
 {
-	int lan, wan;
-	uint16_t lp, wp, q, np;
+	uint16_t q, np;
 	relay_start();
-	uint16_t p = call_up("c6", &lan, &lp, &wan, &wp);
+	struct call c = call_up("c6");
 	int moved = phone("127.0.0.21", &np);
 	char buf[64];
-	struct sockaddr_in src;
 
-	send_to(wan, "127.0.0.2", p, "x", 1);
-	ck_assert_int_eq(expect(lan, buf, sizeof(buf), &src, 1000), 1);
+	ck_assert(passes(c.wan, "127.0.0.2", c.port, c.lan, "x", 1000));
 	/* re-INVITE from the WAN moving its media, then rejected (say 488) */
 	struct rtp_media m = media("127.0.0.21", np);
 	ck_assert_int_eq(rtp_relay_sdp(relay, "c6", "a", RTP_SIDE_WAN, &m, 1, &q), 0);
 	rtp_relay_offer_failed(relay, "c6", "a");
 	ck_assert_uint_eq(rtp_relay_session_count(relay), 1);
 
-	send_to(lan, "127.0.0.1", p, "still", 5);
-	ck_assert_int_eq(expect(wan, buf, sizeof(buf), &src, 1000), 5);
+	ck_assert(passes(c.lan, "127.0.0.1", c.port, c.wan, "still", 1000));
 	ck_assert_int_eq(recv(moved, buf, sizeof(buf), MSG_DONTWAIT), -1);
 
 	/* a session never answered ends when its offer fails (new m= line or initial INVITE) */
-	m = media("127.0.0.10", lp);
+	m = media("127.0.0.10", c.lan_port);
 	ck_assert_int_eq(rtp_relay_sdp(relay, "c7", "a", RTP_SIDE_LAN, &m, 1, &q), 0);
 	ck_assert_uint_eq(rtp_relay_session_count(relay), 2);
 	rtp_relay_offer_failed(relay, "c7", "a");
 	ck_assert_uint_eq(rtp_relay_session_count(relay), 1);
 	close(moved);
-	close(lan);
-	close(wan);
+	call_down(&c);
 }
 END_TEST
 
 START_TEST(test_bye_teardown)
 {
-	int lan, wan;
-	uint16_t lp, wp;
 	relay_start();
 	size_t free0 = rtp_relay_ports_free(relay);
-	call_up("c8", &lan, &lp, &wan, &wp);
+	struct call c = call_up("c8");
 	ck_assert_uint_eq(rtp_relay_ports_free(relay), free0 - 1);
 	rtp_relay_end(relay, "c8", "other-leg");    /* another leg: nothing */
 	ck_assert_uint_eq(rtp_relay_session_count(relay), 1);
@@ -312,43 +362,38 @@ START_TEST(test_bye_teardown)
 	ck_assert_uint_eq(rtp_relay_session_count(relay), 0);
 	ck_assert_uint_eq(rtp_relay_ports_free(relay), free0);
 	ck_assert_int_eq(rtp_relay_session_info(relay, "c8", "a", 0, &(struct rtp_session_info){ 0 }), -1);
-	close(lan);
-	close(wan);
+	call_down(&c);
 
 	/* BYE without an answer: ended after the delay */
-	call_up("c9", &lan, &lp, &wan, &wp);
+	c = call_up("c9");
 	rtp_relay_end_later(relay, "c9", "a", 50);
 	pump(10);
 	ck_assert_uint_eq(rtp_relay_session_count(relay), 1);
 	pump(150);
 	ck_assert_uint_eq(rtp_relay_session_count(relay), 0);
-	close(lan);
-	close(wan);
+	call_down(&c);
 }
 END_TEST
 
 START_TEST(test_timeout_teardown)
 {
-	int lan, wan;
-	uint16_t lp, wp;
 	cfg.rtp_timeout = 1;
 	relay_start();
-	uint16_t p = call_up("c10", &lan, &lp, &wan, &wp);
+	struct call c = call_up("c10");
 	char buf[64];
 	struct sockaddr_in src;
 
 	/* traffic keeps it alive past the timeout */
 	for (int i = 0; i < 4; i++) {
 		pump(300);
-		send_to(lan, "127.0.0.1", p, "k", 1);
-		ck_assert_int_eq(expect(wan, buf, sizeof(buf), &src, 500), 1);
+		send_to(c.lan, "127.0.0.1", c.port, "k", 1);
+		ck_assert_int_eq(expect(c.wan, buf, sizeof(buf), &src, 500), 1);
 	}
 	ck_assert_uint_eq(rtp_relay_session_count(relay), 1);
 	pump(1300);
 	ck_assert_uint_eq(rtp_relay_session_count(relay), 0);
 	ck_assert_uint_eq(rtp_relay_ports_free(relay), (PORT_HIGH - PORT_LOW + 1) / 2);
-	close(lan);
-	close(wan);
+	call_down(&c);
 }
 END_TEST
 
@@ -384,37 +429,35 @@ static void rtp_packet(unsigned char *pkt, uint16_t seq, uint32_t ts)
 
 START_TEST(test_dejitter_delays_never_drops)
 {
-	int lan, wan;
-	uint16_t lp, wp;
 	cfg.rtp_output_dejitter = 100000;   /* 100 ms, LAN to WAN */
 	relay_start();
-	uint16_t p = call_up("c11", &lan, &lp, &wan, &wp);
+	struct call c = call_up("c11");
 	unsigned char pkt[172], buf[256];
 	struct sockaddr_in src;
 
 	rtp_packet(pkt, 1, 160);
 	uint64_t t0 = now_ms();
-	send_to(lan, "127.0.0.1", p, pkt, sizeof(pkt));
-	ck_assert_int_eq(expect(wan, buf, sizeof(buf), &src, 50), -1);
-	ck_assert_int_eq(expect(wan, buf, sizeof(buf), &src, 1000), 172);
+	send_to(c.lan, "127.0.0.1", c.port, pkt, sizeof(pkt));
+	ck_assert_int_eq(expect(c.wan, buf, sizeof(buf), &src, 50), -1);
+	ck_assert_int_eq(expect(c.wan, buf, sizeof(buf), &src, 1000), 172);
 	ck_assert_uint_ge(now_ms() - t0, 90);
 
 	/* the other direction is not delayed */
-	send_to(wan, "127.0.0.2", p, pkt, sizeof(pkt));
+	send_to(c.wan, "127.0.0.2", c.port, pkt, sizeof(pkt));
 	t0 = now_ms();
-	ck_assert_int_eq(expect(lan, buf, sizeof(buf), &src, 1000), 172);
+	ck_assert_int_eq(expect(c.lan, buf, sizeof(buf), &src, 1000), 172);
 	ck_assert_uint_lt(now_ms() - t0, 80);
 
 	/* a burst larger than the buffer: everything arrives, in order, some of it early */
 	int n = 100;
 	for (int i = 0; i < n; i++) {
 		rtp_packet(pkt, (uint16_t)(2 + i), 320 + 160 * (uint32_t)i);
-		send_to(lan, "127.0.0.1", p, pkt, sizeof(pkt));
+		send_to(c.lan, "127.0.0.1", c.port, pkt, sizeof(pkt));
 		if (i % 20 == 19)
 			el_run_once(el, 0);   /* keep the socket buffer from overflowing */
 	}
 	for (int i = 0; i < n; i++) {
-		ck_assert_int_eq(expect(wan, buf, sizeof(buf), &src, 3000), 172);
+		ck_assert_int_eq(expect(c.wan, buf, sizeof(buf), &src, 3000), 172);
 		ck_assert_uint_eq((unsigned)buf[2] << 8 | buf[3], 2 + i);
 	}
 	struct rtp_session_info info;
@@ -422,8 +465,7 @@ START_TEST(test_dejitter_delays_never_drops)
 	ck_assert_uint_eq(info.from[RTP_SIDE_LAN].relayed, 1 + (unsigned)n);
 	ck_assert_uint_gt(info.from[RTP_SIDE_LAN].dejitter_forced, 0);
 	ck_assert_uint_eq(info.from[RTP_SIDE_LAN].drop_send + info.from[RTP_SIDE_LAN].drop_nodest, 0);
-	close(lan);
-	close(wan);
+	call_down(&c);
 }
 END_TEST
 
@@ -494,6 +536,8 @@ int main(void)
 	tcase_add_test(tc, test_rtcp);
 	tcase_add_test(tc, test_latching_drops_others);
 	tcase_add_test(tc, test_latch_real_source);
+	tcase_add_test(tc, test_relatch_after_sdp_change);
+	tcase_add_test(tc, test_dscp);
 	tcase_add_test(tc, test_reinvite_keeps_ports);
 	tcase_add_test(tc, test_failed_reinvite_keeps_media);
 	tcase_add_test(tc, test_bye_teardown);
