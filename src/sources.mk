@@ -8,11 +8,15 @@ src_libsiproxd_a_SOURCES = \
 	src/hmap.c src/hmap.h \
 	src/reg_key.c src/reg_key.h \
 	src/registrar.c src/registrar.h \
-	src/reg_file.c \
-	src/port_pool.c src/port_pool.h \
-	src/rtp_dejitter.c src/rtp_dejitter.h \
-	src/rtp_relay.c src/rtp_relay.h \
-	src/sdp_rewrite.c src/sdp_rewrite.h
+	src/reg_file.c
+src_libsiproxd_a_SOURCES += src/acl.c src/acl.h
+src_libsiproxd_a_SOURCES += src/config.c src/config.h src/config_compat.c src/config_compat.h
+src_libsiproxd_a_SOURCES += src/config_options.c src/config_options.h src/config_print.c
+src_libsiproxd_a_SOURCES += src/digest_auth.c src/digest_auth.h
+src_libsiproxd_a_SOURCES += src/dns.c src/dns.h
+src_libsiproxd_a_SOURCES += src/port_pool.c src/port_pool.h
+src_libsiproxd_a_SOURCES += src/rtp_relay.c src/rtp_relay.h src/rtp_dejitter.c src/rtp_dejitter.h
+src_libsiproxd_a_SOURCES += src/sdp_rewrite.c src/sdp_rewrite.h
 
 sbin_PROGRAMS += src/siproxd
 src_siproxd_SOURCES = src/main.c
