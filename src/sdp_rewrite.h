@@ -7,6 +7,16 @@
 
 #include "rtp_relay.h"
 
+/*
+ * How the SIP pipeline drives the relay (rtp_proxy_enable = 1), message by message:
+ *  - sdp_rewrite_applies() and a body: sdp_rewrite(). OK: replace the body, recompute
+ *    Content-Length. NONE: forward unchanged. ERR_SDP on a request: answer 488; ERR_POOL: 503
+ *    (on a response there is no one to answer: the pipeline decides, the body is unchanged).
+ *  - BYE: rtp_relay_end_later(32000); its 200: rtp_relay_end().
+ *  - CANCEL of an unanswered INVITE, failure response to the initial INVITE: rtp_relay_end().
+ *  - failure response to a re-INVITE or UPDATE: rtp_relay_offer_failed().
+ */
+
 enum sdp_rw_status {
 	SDP_RW_OK = 0,        /* *out holds the new body */
 	SDP_RW_NONE,          /* no SDP in the body: forward it unchanged */

@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "event_loop.h"
+#include "log.h"
 #include "rtp_relay.h"
 
 #include <arpa/inet.h>
@@ -491,6 +492,39 @@ START_TEST(test_pool_exhausted_all_or_nothing)
 }
 END_TEST
 
+/* The log lines of a test, to check what the status summary and the teardown say. */
+static char logged[8192];
+
+static void capture(const char *line, size_t len, void *ud)
+{
+	size_t used = strlen(logged);
+	if (used + len + 2 < sizeof(logged)) {
+		memcpy(logged + used, line, len);
+		logged[used + len] = '\n';
+		logged[used + len + 1] = '\0';
+	}
+}
+
+START_TEST(test_status_and_teardown_lines)
+{
+	relay_start();
+	struct call c = call_up("status-call");
+	ck_assert(passes(c.lan, "127.0.0.1", c.port, c.wan, "12345", 1000));
+	logged[0] = '\0';
+	log_set_sink(capture, NULL);
+	rtp_relay_log_status(relay);
+	ck_assert_ptr_nonnull(strstr(logged, "1 sessions"));
+	ck_assert_ptr_nonnull(strstr(logged, "active Call-ID status-call leg a m=0"));
+	ck_assert_ptr_nonnull(strstr(logged, "from lan: 1 pkts 5 bytes 1 relayed"));
+	logged[0] = '\0';
+	rtp_relay_end(relay, "status-call", "a");
+	log_set_sink(NULL, NULL);
+	ck_assert_ptr_nonnull(strstr(logged, "ended Call-ID status-call leg a m=0"));
+	ck_assert_ptr_nonnull(strstr(logged, "from wan: 0 pkts"));
+	call_down(&c);
+}
+END_TEST
+
 START_TEST(test_hairpin_legs)
 {
 	uint16_t p1, p2;
@@ -545,6 +579,7 @@ int main(void)
 	tcase_add_test(tc, test_hold_timeout);
 	tcase_add_test(tc, test_dejitter_delays_never_drops);
 	tcase_add_test(tc, test_pool_exhausted_all_or_nothing);
+	tcase_add_test(tc, test_status_and_teardown_lines);
 	tcase_add_test(tc, test_hairpin_legs);
 	tcase_add_test(tc, test_single_address_two_pairs);
 	suite_add_tcase(s, tc);
