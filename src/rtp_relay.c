@@ -329,6 +329,8 @@ static const struct sockaddr_in *accept_packet(struct rtp_endpoint *from, struct
 	}
 	from->ctr.packets++;
 	from->ctr.bytes += len;
+	/* only accepted packets keep a session alive: strangers cannot hold its ports */
+	from->s->last_ms = el_now_ms(from->s->call->r->el);
 	/* symmetric RTP: answer to where the other side really sends from */
 	const struct sockaddr_in *dst = to->latched[kind] ? &to->latch[kind] : &to->cur.addr[kind];
 	if (dst->sin_addr.s_addr == INADDR_ANY || dst->sin_port == 0) {
@@ -346,7 +348,6 @@ static void relay_batch(struct rtp_relay *r, struct rtp_endpoint *from, int kind
 	bool dejitter = kind == K_RTP && to->jb.delay_ms != 0;
 	unsigned j = 0;
 
-	s->last_ms = el_now_ms(r->el);
 	for (unsigned i = 0; i < n; i++) {
 		struct msghdr *h = &r->rx[i].msg_hdr;
 		size_t len = r->rx[i].msg_len;

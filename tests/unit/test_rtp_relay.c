@@ -391,7 +391,14 @@ START_TEST(test_timeout_teardown)
 		ck_assert_int_eq(expect(c.wan, buf, sizeof(buf), &src, 500), 1);
 	}
 	ck_assert_uint_eq(rtp_relay_session_count(relay), 1);
-	pump(1300);
+	/* packets from a stranger are dropped and do not keep it alive */
+	uint16_t xp;
+	int stranger = phone("127.0.0.99", &xp);
+	for (int i = 0; i < 13; i++) {
+		send_to(stranger, "127.0.0.1", c.port, "x", 1);
+		pump(100);
+	}
+	close(stranger);
 	ck_assert_uint_eq(rtp_relay_session_count(relay), 0);
 	ck_assert_uint_eq(rtp_relay_ports_free(relay), (PORT_HIGH - PORT_LOW + 1) / 2);
 	call_down(&c);
