@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 /* Datagrams per recvmmsg/sendmmsg call, and per socket and wake-up, so that SIP is never starved. */
@@ -770,8 +769,7 @@ struct rtp_relay *rtp_relay_create(struct event_loop *el, const struct config *c
 	/* input: from the WAN towards the LAN phone; output: from the LAN towards the WAN */
 	r->delay_ms[RTP_SIDE_LAN] = (uint32_t)(cfg->rtp_input_dejitter > 0 ? cfg->rtp_input_dejitter : 0) / 1000;
 	r->delay_ms[RTP_SIDE_WAN] = (uint32_t)(cfg->rtp_output_dejitter > 0 ? cfg->rtp_output_dejitter : 0) / 1000;
-	uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)r;
-	hmap_init(&r->calls, seed);
+	hmap_init(&r->calls, hmap_random_seed());
 	return r;
 }
 
