@@ -2,7 +2,8 @@
 # the fuzz targets and the benchmarks link the same code as the daemon.
 noinst_LIBRARIES += src/libsiproxd.a
 src_libsiproxd_a_SOURCES = \
-	src/log.c src/log.h
+	src/log.c src/log.h \
+	src/daemon.c src/daemon.h
 
 sbin_PROGRAMS += src/siproxd
 src_siproxd_SOURCES = src/main.c

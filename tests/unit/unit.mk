@@ -1,1 +1,5 @@
 # Each module's tests: tests/unit/test_<module>.c
+check_PROGRAMS += tests/unit/test_daemon
+tests_unit_test_daemon_SOURCES = tests/unit/test_daemon.c
+tests_unit_test_daemon_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_daemon_LDADD = $(UNIT_LIBS)
