@@ -127,6 +127,29 @@ static int pidfile_lock_current(const char *path, long *holder, char *err, size_
 	return -1;
 }
 
+static void pidfile_busy_msg(long holder, const char *path, char *err, size_t errlen)
+{
+	if (holder > 0)
+		snprintf(err, errlen, "another siproxd (pid %ld) is running with PID file %s", holder, path);
+	else
+		snprintf(err, errlen, "another process holds the lock on PID file %s", path);
+}
+
+int pidfile_check(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;   /* no file or unreadable: pidfile_create() will tell */
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
+		pidfile_busy_msg(pidfile_read_pid(fd), path, err, errlen);
+		close(fd);
+		return -1;
+	}
+	close(fd);   /* releases the probe lock */
+	return 0;
+}
+
 int pidfile_create(struct pidfile *pf, const char *path, pid_t pid, char *err, size_t errlen)
 {
 	long holder = 0;
@@ -141,10 +164,7 @@ int pidfile_create(struct pidfile *pf, const char *path, pid_t pid, char *err, s
 	 * whichever inode it opens. */
 	int oldfd = pidfile_lock_current(path, &holder, err, errlen);
 	if (oldfd == -2) {
-		if (holder > 0)
-			snprintf(err, errlen, "another siproxd (pid %ld) is running with PID file %s", holder, path);
-		else
-			snprintf(err, errlen, "another process holds the lock on PID file %s", path);
+		pidfile_busy_msg(holder, path, err, errlen);
 		return -1;
 	}
 	if (oldfd < 0)

@@ -29,6 +29,11 @@ struct pidfile {
  */
 int pidfile_create(struct pidfile *pf, const char *path, pid_t pid, char *err, size_t errlen);
 /*
+ * Early probe, before sockets are bound: -1 with the running instance's PID in err when another
+ * process holds the lock, so a second start says "already running" instead of "address in use".
+ */
+int pidfile_check(const char *path, char *err, size_t errlen);
+/*
  * At exit: removes the file (inside a chroot or without write access to the directory this may
  * fail: then the file is emptied through the still-open descriptor and the reason is logged once),
  * and releases the lock. Safe to call on a zeroed or already released pidfile.

@@ -3,7 +3,9 @@
 noinst_LIBRARIES += src/libsiproxd.a
 src_libsiproxd_a_SOURCES = \
 	src/log.c src/log.h \
-	src/daemon.c src/daemon.h
+	src/daemon.c src/daemon.h \
+	src/netif.c src/netif.h \
+	src/status.c src/siproxd.h
 
 sbin_PROGRAMS += src/siproxd
 src_siproxd_SOURCES = src/main.c

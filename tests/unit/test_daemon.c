@@ -68,6 +68,9 @@ START_TEST(second_instance_refused_with_pid)
 	ck_assert_int_eq(pidfile_create(&first, path, 4242, err, sizeof err), 0);
 	ck_assert_int_eq(pidfile_create(&second, path, 4343, err, sizeof err), -1);
 	ck_assert_ptr_nonnull(strstr(err, "pid 4242"));
+	err[0] = '\0';
+	ck_assert_int_eq(pidfile_check(path, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "pid 4242"));
 	ck_assert_int_eq(read_pid(), 4242);
 	pidfile_release(&first);
 }
@@ -82,9 +85,11 @@ START_TEST(stale_file_taken_over)
 	ck_assert_ptr_nonnull(f);
 	fputs("99999\n", f);
 	fclose(f);
+	ck_assert_int_eq(pidfile_check(path, err, sizeof err), 0);
 	ck_assert_int_eq(pidfile_create(&pf, path, 4242, err, sizeof err), 0);
 	ck_assert_int_eq(read_pid(), 4242);
 	pidfile_release(&pf);
+	ck_assert_int_eq(pidfile_check(path, err, sizeof err), 0);
 }
 END_TEST
 
