@@ -220,12 +220,19 @@ void pidfile_release(struct pidfile *pf)
 {
 	if (!pf || pf->fd < 0)
 		return;
-	if (!pf->removed && unlink(pf->path) < 0 && errno != ENOENT) {
-		/* Typical after chroot or the user switch. An emptied file names no stale process, and the
-		 * lock, not the file's existence, is what keeps a second instance out. */
-		log_warn("cannot remove PID file %s: %s; emptied it instead", pf->path, strerror(errno));
-		if (ftruncate(pf->fd, 0) < 0)
-			log_warn("cannot empty PID file %s either: %s", pf->path, strerror(errno));
+	if (!pf->removed) {
+		/* Inside a chroot the path may name nothing (ENOENT) or another file, so the link count of
+		 * our own descriptor tells whether the file is really gone. */
+		int unlink_errno = unlink(pf->path) < 0 ? errno : 0;
+		struct stat st;
+		if (fstat(pf->fd, &st) == 0 && st.st_nlink > 0) {
+			/* Typical after chroot or the user switch. An emptied file names no stale process,
+			 * and the lock, not the file's existence, keeps a second instance out. */
+			log_warn("cannot remove PID file %s (%s); emptied it instead", pf->path,
+				 unlink_errno ? strerror(unlink_errno) : "outside the chroot jail");
+			if (ftruncate(pf->fd, 0) < 0)
+				log_warn("cannot empty PID file %s either: %s", pf->path, strerror(errno));
+		}
 	}
 	pf->removed = true;
 	close(pf->fd);

@@ -453,13 +453,12 @@ int main(int argc, char **argv)
 	}
 	sx.started = (int64_t)time(NULL);
 	sx_apply_logging(&sx);
-	/* Syslog always (filtered by silence_log); stderr only while someone can read it. */
-	log_set_stderr(sx.foreground || !cfg.daemonize);
-
 	rc = sx_start(&sx);
-	daemon_detach_done(sx.detach_fd, rc == 0);
-	if (sx.detach_fd >= 0)
+	/* Syslog always (filtered by silence_log); stderr while someone can read it: up to here also
+	 * in daemon mode, so that start-up errors reach the terminal. */
+	if (sx.detach_fd >= 0 && rc == 0)
 		log_set_stderr(false);
+	daemon_detach_done(sx.detach_fd, rc == 0);
 	if (rc == 0) {
 		log_info("%s started, pid %ld", PACKAGE_STRING, (long)getpid());
 		rc = el_run(sx.el);
