@@ -1,1 +1,2 @@
-# Manual pages (added with the daemon).
+# Manual pages.
+dist_man_MANS += doc/siproxd.8

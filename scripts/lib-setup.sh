@@ -35,7 +35,8 @@ setup_build() {
 	mkdir -p "$BUILD"
 	echo "Building in $BUILD (log: $BUILD/build.log)"
 	{
-		./autogen.sh &&
+		# A release tarball ships configure and no autogen.sh.
+		{ [ ! -f ./autogen.sh ] || ./autogen.sh; } &&
 			cd "$BUILD" &&
 			"$TOP/configure" --enable-sanitizers &&
 			make -j2
