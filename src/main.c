@@ -152,7 +152,7 @@ static int sx_listen_sip(struct siproxd *sx)
 	size_t n = 0;
 
 	if (netif_addr(sx->netif, NETIF_INBOUND, &a) < 0) {
-		log_error("if_inbound %s has no IPv4 address", sx->cfg->if_inbound);
+		log_error("if_inbound %s has no IPv4 address", sx->cfg->if_inbound ? sx->cfg->if_inbound : "(unset)");
 		return -1;
 	}
 	addr_add_unique(addrs, &n, a);
@@ -160,7 +160,7 @@ static int sx_listen_sip(struct siproxd *sx)
 		addr_add_unique(addrs, &n, a);
 	else
 		log_warn("if_outbound %s has no IPv4 address yet; listening there once it gets one",
-			 sx->cfg->if_outbound);
+			 sx->cfg->if_outbound ? sx->cfg->if_outbound : "(unset)");
 	a.s_addr = htonl(INADDR_LOOPBACK);
 	addr_add_unique(addrs, &n, a);
 	return sip_transport_listen(sx->transport, addrs, n, (uint16_t)sx->cfg->sip_listen_port);

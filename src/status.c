@@ -51,8 +51,12 @@ void status_log(const struct siproxd *sx)
 	log_info("status: %s up %lldd %02lld:%02lld:%02lld, debug pattern 0x%x", PACKAGE_STRING,
 		 (long long)(up / 86400), (long long)(up / 3600 % 24), (long long)(up / 60 % 60),
 		 (long long)(up % 60), log_debug_pattern());
-	log_info("status: %ld open descriptors (limit %llu), %zu watched by the loop, %zu timers running",
-		 status_open_fds(), (unsigned long long)rl.rlim_cur, el_fd_count(sx->el), el_timer_count(sx->el));
+	long fds = status_open_fds();
+	char fds_s[24] = "?";
+	if (fds >= 0)
+		snprintf(fds_s, sizeof fds_s, "%ld", fds);
+	log_info("status: %s open descriptors (limit %llu), %zu watched by the loop, %zu timers running",
+		 fds_s, (unsigned long long)rl.rlim_cur, el_fd_count(sx->el), el_timer_count(sx->el));
 	status_addr(sx, NETIF_INBOUND, in_s, sizeof in_s);
 	status_addr(sx, NETIF_OUTBOUND, out_s, sizeof out_s);
 	if (sx->netif && netif_outbound_public(sx->netif, &pub) == 0)
