@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by scripts/test and scripts/demo: install what is missing, then build in ./build.
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -16,11 +16,11 @@ EOF2
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 siproxd_start
 status=/proc/$SIPROXD_PID/status
-grep -qE "^Uid:[[:space:]]+$uid[[:space:]]+$uid[[:space:]]+$uid[[:space:]]+$uid$" "$status" ||
+grep -qE "^Uid:[[:space:]]+${uid}[[:space:]]+${uid}[[:space:]]+${uid}[[:space:]]+${uid}$" "$status" ||
 	t_fail "Uid not all $uid: $(grep ^Uid "$status")"
-grep -qE "^Gid:[[:space:]]+$gid[[:space:]]+$gid[[:space:]]+$gid[[:space:]]+$gid$" "$status" ||
+grep -qE "^Gid:[[:space:]]+${gid}[[:space:]]+${gid}[[:space:]]+${gid}[[:space:]]+${gid}$" "$status" ||
 	t_fail "Gid not all $gid: $(grep ^Gid "$status")"
-grep -qE "^Groups:[[:space:]]+$gid[[:space:]]*$" "$status" || t_fail "supplementary groups: $(grep ^Groups "$status")"
+grep -qE "^Groups:[[:space:]]+${gid}[[:space:]]*$" "$status" || t_fail "supplementary groups: $(grep ^Groups "$status")"
 [ "$(readlink "/proc/$SIPROXD_PID/root")" = "$T_TMP/jail" ] ||
 	t_fail "root is $(readlink "/proc/$SIPROXD_PID/root"), not the jail"
 siproxd_listening || t_fail "not listening after the switch"

@@ -1,6 +1,7 @@
 /* Unit tests for daemon.c: the locked PID file and its refusal message. */
 #include "build_config.h"
 
+#include "unit_run.h"
 #include "daemon.h"
 
 #include <check.h>
@@ -124,10 +125,5 @@ int main(void)
 	tcase_add_test(tc, unwritable_directory_reported);
 	tcase_add_test(tc, unknown_user_refused);
 	suite_add_tcase(s, tc);
-
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

@@ -1,6 +1,7 @@
 /* Unit tests for netif.c: interface lookups and the public (WAN) address. */
 #include "build_config.h"
 
+#include "unit_run.h"
 #include "event_loop.h"
 #include "netif.h"
 
@@ -72,10 +73,5 @@ int main(void)
 	tcase_add_test(tc, public_address_prefers_host_outbound);
 	tcase_add_test(tc, interface_without_address);
 	suite_add_tcase(s, tc);
-
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }
