@@ -200,7 +200,7 @@ static int sx_open_debug_port(struct siproxd *sx)
 		a.s_addr = htonl(INADDR_LOOPBACK);
 		addr_add_unique(addrs, &n, a);
 	}
-	sx->debug = debug_port_create(sx->el, addrs, n, (uint16_t)cfg->debug_port, cfg->debug_max_clients);
+	sx->debug = debug_port_create(sx->el, addrs, n, (uint16_t)cfg->debug_port, cfg->debug_max_clients, 0);
 	rc = sx->debug ? 0 : -1;
 out:
 	free(addrs);

@@ -4,6 +4,7 @@
 #include "siproxd.h"
 
 #include "config.h"
+#include "debug_port.h"
 #include "dns.h"
 #include "event_loop.h"
 #include "log.h"
@@ -67,6 +68,8 @@ void status_log(const struct siproxd *sx)
 	if (sx->transport)
 		log_info("status: %zu SIP TCP connections (limit %d)", sip_transport_tcp_count(sx->transport),
 			 sx->cfg->tcp_max_connections);
+	if (sx->debug)
+		log_info("status: %zu debug port clients", debug_port_client_count(sx->debug));
 	if (sx->dns)
 		log_info("status: DNS cache %zu entries, %zu lookups pending", dns_cache_size(sx->dns),
 			 dns_pending(sx->dns));
