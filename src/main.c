@@ -241,6 +241,39 @@ static void sx_netif_changed(void *ud, enum netif_side side, struct in_addr old_
 		log_warn("cannot listen for SIP on the new %s address", side == NETIF_INBOUND ? "inbound" : "outbound");
 }
 
+#define SX_KEEP(field) do { __typeof__(fresh->field) t_ = fresh->field; fresh->field = old->field; old->field = t_; } while (0)
+/*
+ * Options used only while starting (sockets, privileges, PID file, table sizes) keep their running
+ * values after a reload, so that no module acts on a value the daemon does not run with; the
+ * changed ones were named by config_restart_needed(). Swapping hands the new strings to `old`,
+ * which the caller frees.
+ */
+static void sx_keep_startup_options(struct config *fresh, struct config *old)
+{
+	SX_KEEP(if_inbound);
+	SX_KEEP(if_outbound);
+	SX_KEEP(sip_listen_port);
+	SX_KEEP(debug_port);
+	SX_KEEP(debug_listen);
+	SX_KEEP(debug_max_clients);
+	SX_KEEP(daemonize);
+	SX_KEEP(pid_file);
+	SX_KEEP(user);
+	SX_KEEP(chrootjail);
+	SX_KEEP(tcp_max_connections);
+	SX_KEEP(rtp_proxy_enable);
+	SX_KEEP(rtp_port_low);
+	SX_KEEP(rtp_port_high);
+	SX_KEEP(proxy_auth_realm);
+	SX_KEEP(proxy_auth_passwd);
+	SX_KEEP(proxy_auth_pwfile);
+	SX_KEEP(max_registrations);
+	SX_KEEP(registration_file);
+	SX_KEEP(plugindir);
+	SX_KEEP(load_plugin);
+}
+#undef SX_KEEP
+
 /* SIGHUP: read the file again; on any error the running configuration stays untouched. */
 static void sx_reload(struct siproxd *sx)
 {
@@ -266,6 +299,7 @@ static void sx_reload(struct siproxd *sx)
 		free(fresh);
 		return;
 	}
+	sx_keep_startup_options(fresh, sx->cfg);
 	/* Swap contents, not pointers: modules keep a pointer to the struct. */
 	struct config old = *sx->cfg;
 	*sx->cfg = *fresh;
