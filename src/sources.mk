@@ -5,7 +5,11 @@ src_libsiproxd_a_SOURCES = \
 	src/log.c src/log.h \
 	src/daemon.c src/daemon.h \
 	src/netif.c src/netif.h \
-	src/status.c src/siproxd.h
+	src/status.c src/siproxd.h \
+	src/hmap.c src/hmap.h \
+	src/reg_key.c src/reg_key.h \
+	src/registrar.c src/registrar.h \
+	src/reg_file.c
 
 sbin_PROGRAMS += src/siproxd
 src_siproxd_SOURCES = src/main.c
