@@ -6,6 +6,8 @@ src_libsiproxd_a_SOURCES = \
 	src/daemon.c src/daemon.h \
 	src/netif.c src/netif.h \
 	src/status.c src/siproxd.h \
+	src/event_loop.c src/event_loop.h \
+	src/debug_port.c src/debug_port.h \
 	src/hmap.c src/hmap.h \
 	src/reg_key.c src/reg_key.h \
 	src/registrar.c src/registrar.h \
