@@ -241,18 +241,19 @@ static void sx_netif_changed(void *ud, enum netif_side side, struct in_addr old_
 		log_warn("cannot listen for SIP on the new %s address", side == NETIF_INBOUND ? "inbound" : "outbound");
 }
 
-#define SX_KEEP(field) do { __typeof__(fresh->field) t_ = fresh->field; fresh->field = old->field; old->field = t_; } while (0)
 /*
- * Options used only while starting (sockets, privileges, PID file, table sizes) keep their running
- * values after a reload, so that no module acts on a value the daemon does not run with; the
- * changed ones were named by config_restart_needed(). Swapping hands the new strings to `old`,
- * which the caller frees.
+ * Options used only while starting (sockets, privileges, PID file, table sizes, plugins, the
+ * authenticator) keep the values the daemon started with, so that no module acts on a value the
+ * daemon does not run with. Their strings point into the start-up configuration, which therefore
+ * stays allocated until exit (sx->boot).
  */
-static void sx_keep_startup_options(struct config *fresh, struct config *old)
+static void sx_keep_startup_options(struct config *fresh, const struct config *boot)
 {
+#define SX_KEEP(field) (fresh->field = boot->field)
 	SX_KEEP(if_inbound);
 	SX_KEEP(if_outbound);
 	SX_KEEP(sip_listen_port);
+	SX_KEEP(sip_dscp);
 	SX_KEEP(debug_port);
 	SX_KEEP(debug_listen);
 	SX_KEEP(debug_max_clients);
@@ -261,6 +262,7 @@ static void sx_keep_startup_options(struct config *fresh, struct config *old)
 	SX_KEEP(user);
 	SX_KEEP(chrootjail);
 	SX_KEEP(tcp_max_connections);
+	SX_KEEP(tcp_max_buffer);
 	SX_KEEP(rtp_proxy_enable);
 	SX_KEEP(rtp_port_low);
 	SX_KEEP(rtp_port_high);
@@ -271,8 +273,25 @@ static void sx_keep_startup_options(struct config *fresh, struct config *old)
 	SX_KEEP(registration_file);
 	SX_KEEP(plugindir);
 	SX_KEEP(load_plugin);
-}
 #undef SX_KEEP
+}
+
+/* The authenticator holds its own copy of realm and password: a change needs a restart. */
+static int sx_auth_restart_needed(const struct config *boot, const struct config *fresh)
+{
+	static const char *const names[] = { "proxy_auth_realm", "proxy_auth_passwd" };
+	const char *was[] = { boot->proxy_auth_realm, boot->proxy_auth_passwd };
+	const char *now[] = { fresh->proxy_auth_realm, fresh->proxy_auth_passwd };
+	int changed = 0;
+
+	for (size_t i = 0; i < 2; i++) {
+		if ((was[i] == NULL) != (now[i] == NULL) || (was[i] && strcmp(was[i], now[i]) != 0)) {
+			log_warn("option %s changed: restart needed", names[i]);
+			changed++;
+		}
+	}
+	return changed;
+}
 
 /* SIGHUP: read the file again; on any error the running configuration stays untouched. */
 static void sx_reload(struct siproxd *sx)
@@ -290,7 +309,10 @@ static void sx_reload(struct siproxd *sx)
 		free(fresh);
 		return;
 	}
-	int restart = config_restart_needed(sx->cfg, fresh);
+	/* Compared with what the daemon started with, so a change is named on every reload until a
+	 * restart applies it. */
+	const struct config *boot = sx->boot ? sx->boot : sx->cfg;
+	int restart = config_restart_needed(boot, fresh) + sx_auth_restart_needed(boot, fresh);
 	if (restart > 0)
 		log_warn("%d changed option(s) take effect only after a restart of siproxd", restart);
 	if (netif_set_host_outbound(sx->netif, fresh->host_outbound) < 0) {
@@ -299,13 +321,18 @@ static void sx_reload(struct siproxd *sx)
 		free(fresh);
 		return;
 	}
-	sx_keep_startup_options(fresh, sx->cfg);
-	/* Swap contents, not pointers: modules keep a pointer to the struct. */
+	sx_keep_startup_options(fresh, boot);
+	/* Swap contents, not pointers: modules keep a pointer to the struct. The contents replaced
+	 * are kept when they are the start-up configuration, freed otherwise. */
 	struct config old = *sx->cfg;
 	*sx->cfg = *fresh;
 	*fresh = old;
-	config_free(fresh);
-	free(fresh);
+	if (!sx->boot) {
+		sx->boot = fresh;
+	} else {
+		config_free(fresh);
+		free(fresh);
+	}
 	sx_apply_logging(sx);
 	if (sx->auth && auth_reload(sx->auth) < 0)
 		log_error("reload: password file %s not re-read; the old one stays",
@@ -502,6 +529,10 @@ int main(int argc, char **argv)
 	}
 	sx_stop(&sx);
 	config_free(&cfg);
+	if (sx.boot) {
+		config_free(sx.boot);
+		free(sx.boot);
+	}
 	free(sx.config_path);
 	free(sx.pid_path);
 	return rc == 0 ? 0 : 1;

@@ -18,6 +18,8 @@ struct digest_auth;
 struct siproxd {
 	struct config *cfg;             /* the active configuration; its contents are swapped on SIGHUP,
 					 * the struct itself stays where it is */
+	struct config *boot;            /* the start-up configuration after the first reload: the
+					 * options that need a restart keep pointing into it */
 	char *config_path;              /* absolute, so a reload works after chdir("/") */
 	struct event_loop *el;
 	struct dns *dns;

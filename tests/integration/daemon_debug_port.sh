@@ -24,4 +24,5 @@ kill "$nc_pid" 2>/dev/null || true
 # From the WAN side the port is closed.
 if ip netns exec "$NS_WAN" timeout 3 nc -z "$RTR_WAN_IP" 5099; then t_fail "debug port reachable from the WAN"; fi
 siproxd_stop || t_fail "siproxd did not stop on SIGTERM"
+siproxd_sanitizer_clean
 t_pass

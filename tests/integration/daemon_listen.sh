@@ -16,4 +16,5 @@ done
 if grep -qE ' (0\.0\.0\.0|\*|\[::\]):[0-9]+ ' "$T_TMP/ss"; then t_fail "a socket listens on a wildcard address"; fi
 siproxd_stop || t_fail "siproxd did not stop on SIGTERM"
 grep -q "terminat" "$T_TMP/siproxd.log" || t_fail "no clean termination logged"
+siproxd_sanitizer_clean
 t_pass

@@ -17,4 +17,5 @@ siproxd_log_wait 5 "interface wan0 address changed $RTR_WAN_IP -> 198\.51\.100\.
 listening_new() { ip netns exec "$NS_RTR" ss -Hlun "sport = :5060" | grep -q "198.51.100.9:5060"; }
 t_wait 5 listening_new || t_fail "no SIP listener on the new outbound address"
 siproxd_stop || t_fail "siproxd did not stop on SIGTERM"
+siproxd_sanitizer_clean
 t_pass

@@ -31,4 +31,5 @@ t_wait 5 test -s "$T_TMP/other.pid" || t_fail "-p was not used"
 [ ! -e "$pidfile" ] || t_fail "pid_file written despite -p"
 siproxd_stop || t_fail "siproxd did not stop on SIGTERM"
 [ ! -e "$T_TMP/other.pid" ] || t_fail "-p PID file left behind"
+siproxd_sanitizer_clean
 t_pass

@@ -37,4 +37,5 @@ rc=$?
 set -e
 [ "$rc" = 1 ] || t_fail "unknown user: exit $rc, expected 1"
 grep -q "no-such-user-siproxd" "$T_TMP/bad.log" || t_fail "unknown user not named"
+siproxd_sanitizer_clean
 t_pass

@@ -26,5 +26,17 @@ siproxd_listening || t_fail "daemon stopped listening after a broken reload"
 kill -HUP "$SIPROXD_PID"
 siproxd_log_wait 5 "restart" || t_fail "restart-only option change not logged"
 siproxd_listening || t_fail "listen port changed without a restart"
+# Still pending on the next reload, because the daemon still runs on 5060.
+kill -HUP "$SIPROXD_PID"
+restart_logged_twice() { [ "$(grep -c 'sip_listen_port changed: restart needed' "$T_TMP/siproxd.log")" -ge 2 ]; }
+t_wait 5 restart_logged_twice || t_fail "pending restart-only change not named again"
+# And back: nothing pending any more.
+cp "$T_TMP/base.conf" "$T_TMP/siproxd.conf"
+kill -HUP "$SIPROXD_PID"
+reloads_done() { [ "$(grep -c 'configuration reloaded' "$T_TMP/siproxd.log")" -ge 4 ]; }
+t_wait 5 reloads_done || t_fail "fourth reload not done"
+[ "$(grep -c 'sip_listen_port changed: restart needed' "$T_TMP/siproxd.log")" = 2 ] ||
+	t_fail "restart named although the file is back to the running value"
 siproxd_stop || t_fail "siproxd did not stop on SIGTERM"
+siproxd_sanitizer_clean
 t_pass

@@ -114,3 +114,10 @@ siproxd_stop() {
 	kill -TERM "$pid" 2>/dev/null || true
 	t_wait 10 t_gone "$pid"
 }
+
+# Fails the test when the daemon's log holds a sanitizer report (ASan, UBSan, LeakSanitizer).
+siproxd_sanitizer_clean() {
+	if grep -qE 'Sanitizer|runtime error:' "$T_TMP/siproxd.log"; then
+		t_fail "sanitizer report in the daemon's log"
+	fi
+}
