@@ -152,8 +152,10 @@ static void netif_host_resolved(void *ud, int status, const struct dns_target *t
 			char was_s[INET_ADDRSTRLEN], now_s[INET_ADDRSTRLEN];
 			inet_ntop(AF_INET, &n->host_addr, was_s, sizeof was_s);
 			inet_ntop(AF_INET, &targets[0].addr, now_s, sizeof now_s);
-			log_info("host_outbound %s address changed %s -> %s", n->host,
-				 n->host_addr.s_addr ? was_s : "none", now_s);
+			if (n->host_addr.s_addr)
+				log_info("host_outbound %s address changed %s -> %s", n->host, was_s, now_s);
+			else
+				log_info("host_outbound %s is %s", n->host, now_s);
 			n->host_addr = targets[0].addr;
 		}
 	} else {
