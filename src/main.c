@@ -9,6 +9,7 @@
 #include "event_loop.h"
 #include "log.h"
 #include "netif.h"
+#include "rtp_relay.h"
 #include "sip_transport.h"
 #include "siproxd.h"
 
@@ -229,6 +230,32 @@ static void sx_raise_fd_limit(const struct config *cfg)
 			 (unsigned long long)want, (unsigned long long)need);
 }
 
+/*
+ * The media relay, once both sides have an address (a PPP link may come up after the daemon).
+ * Returns -1 (logged) only for a configuration it cannot work with.
+ */
+static int sx_rtp_create(struct siproxd *sx)
+{
+	struct rtp_relay_addrs addrs;
+
+	if (!sx->cfg->rtp_proxy_enable || sx->rtp)
+		return 0;
+	if (netif_addr(sx->netif, NETIF_INBOUND, &addrs.inbound) < 0 ||
+	    netif_addr(sx->netif, NETIF_OUTBOUND, &addrs.outbound) < 0) {
+		log_warn("RTP relay waits until if_inbound and if_outbound have an address");
+		return 0;
+	}
+	if (netif_outbound_public(sx->netif, &addrs.public_addr) < 0)
+		addrs.public_addr = addrs.outbound;
+	sx->rtp = rtp_relay_create(sx->el, sx->cfg, &addrs);
+	if (!sx->rtp) {
+		log_error("cannot start the RTP relay: %s", errno == EINVAL ?
+			  "rtp_port_low..rtp_port_high is not a usable port range" : strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* An interface changed: log it (netif did) and make sure SIP also listens on the new address. */
 static void sx_netif_changed(void *ud, enum netif_side side, struct in_addr old_addr, struct in_addr new_addr)
 {
@@ -239,6 +266,7 @@ static void sx_netif_changed(void *ud, enum netif_side side, struct in_addr old_
 		return;
 	if (sip_transport_listen(sx->transport, &new_addr, 1, (uint16_t)sx->cfg->sip_listen_port) < 0)
 		log_warn("cannot listen for SIP on the new %s address", side == NETIF_INBOUND ? "inbound" : "outbound");
+	sx_rtp_create(sx);
 }
 
 /*
@@ -433,7 +461,7 @@ static int sx_start(struct siproxd *sx)
 	if (!sx->transport || sx_listen_sip(sx) < 0 || sx_open_debug_port(sx) < 0)
 		return -1;
 	sx_raise_fd_limit(sx->cfg);
-	if (sx_pipeline_create(sx) < 0)
+	if (sx_rtp_create(sx) < 0 || sx_pipeline_create(sx) < 0)
 		return -1;
 
 	if (!sx->foreground && sx->cfg->daemonize) {
@@ -455,6 +483,8 @@ static int sx_start(struct siproxd *sx)
 static void sx_stop(struct siproxd *sx)
 {
 	/* Reverse order of sx_start(); each destroy accepts NULL. */
+	if (sx->rtp)
+		rtp_relay_destroy(sx->rtp);
 	if (sx->transport)
 		sip_transport_destroy(sx->transport);
 	if (sx->debug)

@@ -14,6 +14,7 @@ struct netif;
 struct sip_transport;
 struct debug_port;
 struct digest_auth;
+struct rtp_relay;
 
 struct siproxd {
 	struct config *cfg;             /* the active configuration; its contents are swapped on SIGHUP,
@@ -27,6 +28,8 @@ struct siproxd {
 	struct sip_transport *transport;
 	struct debug_port *debug;       /* NULL when debug_port = 0 */
 	struct digest_auth *auth;       /* NULL when proxy_auth_realm is unset */
+	struct rtp_relay *rtp;          /* NULL with rtp_proxy_enable = 0, or until both sides have
+					 * an address */
 	/*
 	 * The SIP pipeline (sip_pipeline.h) belongs here: created in main.c's sx_pipeline_create()
 	 * and fed by sx_sip_received(), the transport's receive callback.

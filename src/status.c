@@ -1,4 +1,4 @@
-/* The SIGUSR1 summary: uptime, descriptors, timers, connections, DNS cache and interface addresses. */
+/* The SIGUSR1 summary: uptime, descriptors, timers, addresses, connections, media sessions, DNS cache. */
 #include "build_config.h"
 
 #include "siproxd.h"
@@ -9,6 +9,7 @@
 #include "event_loop.h"
 #include "log.h"
 #include "netif.h"
+#include "rtp_relay.h"
 #include "sip_transport.h"
 
 #include <arpa/inet.h>
@@ -70,6 +71,8 @@ void status_log(const struct siproxd *sx)
 			 sx->cfg->tcp_max_connections);
 	if (sx->debug)
 		log_info("status: %zu debug port clients", debug_port_client_count(sx->debug));
+	if (sx->rtp)
+		rtp_relay_log_status(sx->rtp);   /* one line per session and the totals */
 	if (sx->dns)
 		log_info("status: DNS cache %zu entries, %zu lookups pending", dns_cache_size(sx->dns),
 			 dns_pending(sx->dns));
