@@ -262,7 +262,7 @@ static void sx_netif_changed(void *ud, enum netif_side side, struct in_addr old_
 	struct siproxd *sx = ud;
 
 	(void)old_addr;
-	if (!new_addr.s_addr || !sx->transport)
+	if (side == NETIF_PUBLIC || !new_addr.s_addr || !sx->transport)
 		return;
 	if (sip_transport_listen(sx->transport, &new_addr, 1, (uint16_t)sx->cfg->sip_listen_port) < 0)
 		log_warn("cannot listen for SIP on the new %s address", side == NETIF_INBOUND ? "inbound" : "outbound");

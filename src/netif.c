@@ -156,7 +156,10 @@ static void netif_host_resolved(void *ud, int status, const struct dns_target *t
 				log_info("host_outbound %s address changed %s -> %s", n->host, was_s, now_s);
 			else
 				log_info("host_outbound %s is %s", n->host, now_s);
+			struct in_addr old = n->host_addr;
 			n->host_addr = targets[0].addr;
+			if (n->cb)
+				n->cb(n->cb_ud, NETIF_PUBLIC, old, n->host_addr);
 		}
 	} else {
 		log_warn("host_outbound %s does not resolve; %s", n->host,
@@ -198,6 +201,8 @@ static int netif_host_apply(struct netif *n, const char *host)
 			return -1;
 		}
 	}
+	struct in_addr was = { 0 }, now = { 0 };
+	netif_outbound_public(n, &was);
 	if (n->host_query)
 		dns_cancel(n->host_query);
 	n->host_query = NULL;
@@ -207,6 +212,11 @@ static int netif_host_apply(struct netif *n, const char *host)
 	n->host = copy;
 	n->host_literal = is_literal;
 	n->host_addr = is_literal ? literal : (struct in_addr){ 0 };
+	/* A literal, or no host_outbound at all, changes the public address at once; a name does
+	 * when its lookup answers. */
+	netif_outbound_public(n, &now);
+	if (n->cb && (is_literal || !copy) && now.s_addr != was.s_addr)
+		n->cb(n->cb_ud, NETIF_PUBLIC, was, now);
 	netif_host_resolve(n);
 	return 0;
 }

@@ -10,8 +10,13 @@ struct dns;
 struct netif;
 
 enum netif_side { NETIF_INBOUND, NETIF_OUTBOUND };
+/* Only in change notices: the host_outbound name now resolves to another address. */
+#define NETIF_PUBLIC ((enum netif_side)2)
 
-/* An interface got a new address (old or new may be 0.0.0.0: none). Called from the loop. */
+/*
+ * An interface got a new address, or host_outbound resolved to a new one (side NETIF_PUBLIC);
+ * old or new may be 0.0.0.0: none. Called from the loop.
+ */
 typedef void (*netif_change_fn)(void *ud, enum netif_side side, struct in_addr old_addr,
 				struct in_addr new_addr);
 
