@@ -3,6 +3,9 @@
 noinst_LIBRARIES += src/libsiproxd.a
 src_libsiproxd_a_SOURCES = \
 	src/log.c src/log.h \
+	src/daemon.c src/daemon.h \
+	src/netif.c src/netif.h \
+	src/status.c src/siproxd.h \
 	src/event_loop.c src/event_loop.h \
 	src/debug_port.c src/debug_port.h \
 	src/hmap.c src/hmap.h \
