@@ -78,10 +78,18 @@ int sipmsg_header_set(osip_message_t *m, const char *name, const char *value)
 	if (osip_message_header_get_byname(m, name, 0, &h) >= 0 && h) {
 		char *v = osip_strdup(value);
 
-		if (!v)
+		char *n = osip_strdup(name);
+
+		if (!v || !n) {
+			osip_free(v);
+			osip_free(n);
 			return -1;
+		}
 		osip_free(h->hvalue);
 		h->hvalue = v;
+		/* libosip2 keeps parsed names in lower case; ours read as the RFC writes them. */
+		osip_free(h->hname);
+		h->hname = n;
 		return 0;
 	}
 	return osip_message_set_header(m, name, value) == 0 ? 0 : -1;
