@@ -37,9 +37,22 @@ osip_message_t *sipmsg_parse(const char *buf, size_t len)
 int sipmsg_serialize(osip_message_t *m, char **out, size_t *len)
 {
 	/* libosip2 would hand back the original text unless told that the structure changed. */
+	char *cl, *digits;
+
 	osip_message_force_update(m);
 	if (osip_message_to_str(m, out, len) != 0)
 		return -1;
+	/* libosip2 pads the Content-Length it fills in ("Content-Length:    96"); some phones choke. */
+	cl = strstr(*out, "\r\nContent-Length: ");
+	if (cl) {
+		cl += strlen("\r\nContent-Length: ");
+		for (digits = cl; *digits == ' '; digits++)
+			;
+		if (digits > cl) {
+			memmove(cl, digits, *len - (size_t)(digits - *out) + 1);
+			*len -= (size_t)(digits - cl);
+		}
+	}
 	return 0;
 }
 

@@ -211,7 +211,7 @@ static char *sdp_origin_rewrite(const char *body, size_t len, const char *public
 	while (addr > o && addr[-1] != ' ')
 		addr--;
 	alen = (size_t)(end - addr);
-	if (addr <= o || (size_t)(addr - o) < 8 || memcmp(addr - 8, "IN IP4 ", 7) != 0)
+	if ((size_t)(addr - o) < 9 || memcmp(addr - 7, "IN IP4 ", 7) != 0 || alen == 0)
 		return NULL;
 	out = malloc(len - alen + plen + 1);
 	if (!out)
