@@ -150,8 +150,8 @@ static enum sip_verdict step_parse(struct sip_pipeline *p, struct sip_ticket *t)
 
 	t->msg = sipmsg_parse(t->raw, t->raw_len);
 	if (!t->msg) {
-		log_warn("unparsable message from %s", peer_str(&t->from, peer, sizeof(peer)));
-		log_dump_buf(DBCLASS_SIP, t->raw, t->raw_len);
+		/* No dump: the text may carry credentials. */
+		log_warn("unparsable message (%zu bytes) from %s", t->raw_len, peer_str(&t->from, peer, sizeof(peer)));
 		return SIP_DONE;
 	}
 	sipmsg_call_id(t->msg, t->call_id, sizeof(t->call_id));
@@ -263,8 +263,11 @@ static enum sip_verdict step_request_outgoing(struct sip_pipeline *p, struct sip
 	bool reg = sipmsg_is_method(t->msg, "REGISTER");
 	bool exempt = sipmsg_is_method(t->msg, "ACK") || sipmsg_is_method(t->msg, "CANCEL");
 
-	if (p->ctx.auth && cfg->proxy_auth_all && !exempt && !sipresp_authorize(p, t))
-		return SIP_DONE;
+	if (p->ctx.auth && cfg->proxy_auth_all && !exempt) {
+		if (!sipresp_authorize(p, t))
+			return SIP_DONE;
+		siprw_strip_credentials(p, t);
+	}
 	if (reg && sipreg_outbound(p, t) != SIP_RELAY)
 		return SIP_DONE;
 	/* Phone to phone through the proxy (registrar mode): the target is a binding. */

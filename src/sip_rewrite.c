@@ -125,6 +125,27 @@ int siprw_user_agent(struct sip_pipeline *p, struct sip_ticket *t)
 	return sipmsg_header_set(t->msg, "User-Agent", ua);
 }
 
+void siprw_strip_credentials(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	const char *realm = p->ctx.cfg->proxy_auth_realm;
+	osip_list_t *l = &t->msg->proxy_authorizations;
+	size_t n = realm ? strlen(realm) : 0;
+
+	for (int i = 0; realm && i < osip_list_size(l);) {
+		osip_proxy_authorization_t *a = osip_list_get(l, i);
+		const char *r = a ? a->realm : NULL;
+
+		if (r && *r == '"')
+			r++;
+		if (r && strncmp(r, realm, n) == 0 && (r[n] == '"' || r[n] == '\0')) {
+			osip_list_remove(l, i);
+			osip_proxy_authorization_free(a);
+		} else {
+			i++;
+		}
+	}
+}
+
 int siprw_request_uri(osip_message_t *m, const char *uri)
 {
 	osip_uri_t *u;

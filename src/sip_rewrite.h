@@ -20,6 +20,8 @@ void siprw_record_route_purge(struct sip_pipeline *p, struct sip_ticket *t);
 int siprw_user_agent(struct sip_pipeline *p, struct sip_ticket *t);
 /* Every Contact of a message from a phone gets its public form (the binding's masq_url). */
 int siprw_contact_masquerade(struct sip_pipeline *p, struct sip_ticket *t);
+/* Our own realm's Proxy-Authorization stays here: the next hop has no business with it. */
+void siprw_strip_credentials(struct sip_pipeline *p, struct sip_ticket *t);
 /* Replaces the Request-URI. */
 int siprw_request_uri(osip_message_t *m, const char *uri);
 /* Replaces the URI of a Contact. */
