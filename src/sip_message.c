@@ -3,6 +3,8 @@
 #include "sip_message.h"
 
 #include <arpa/inet.h>
+#include <osipparser2/osip_port.h>
+#include <stdarg.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -11,12 +13,23 @@
 #include <string.h>
 #include <strings.h>
 
+#include "log.h"
+
+/* libosip2's own complaints about a message go to our log as SIP debug lines, not to stderr. */
+static void sipmsg_trace(const char *file, int line, osip_trace_level_t level, const char *fmt, va_list ap)
+{
+	(void)level;
+	if (log_debug_on(DBCLASS_SIP))
+		log_vmsg(LOG_LVL_DEBUG, DBCLASS_SIP, file, line, fmt, ap);
+}
+
 void sipmsg_init(void)
 {
 	static bool done;
 
 	if (!done) {
 		parser_init();
+		osip_trace_initialize_func(OSIP_INFO1, sipmsg_trace);
 		done = true;
 	}
 }

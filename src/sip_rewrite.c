@@ -209,7 +209,7 @@ int siprw_contact_masquerade(struct sip_pipeline *p, struct sip_ticket *t)
 	return 0;
 }
 
-/* Replaces the address of an "o=" line that is one of the LAN's, in place in a new body. */
+/* A new body (osip_malloc'd) whose first "o=" line carries public_ip; NULL when there is none. */
 static char *sdp_origin_rewrite(const char *body, size_t len, const char *public_ip, size_t *out_len)
 {
 	const char *o = NULL, *end, *addr;
@@ -234,7 +234,7 @@ static char *sdp_origin_rewrite(const char *body, size_t len, const char *public
 	alen = (size_t)(end - addr);
 	if ((size_t)(addr - o) < 9 || memcmp(addr - 7, "IN IP4 ", 7) != 0 || alen == 0)
 		return NULL;
-	out = malloc(len - alen + plen + 1);
+	out = osip_malloc(len - alen + plen + 1);
 	if (!out)
 		return NULL;
 	memcpy(out, body, (size_t)(addr - body));
@@ -261,12 +261,10 @@ int siprw_sdp_origin(struct sip_pipeline *p, struct sip_ticket *t)
 				&new_len);
 	if (!nb)
 		return 0;
+	/* The body may hold NUL bytes: it is a buffer with a length, not a string. */
 	osip_free(body->body);
-	body->body = osip_strdup(nb);
+	body->body = nb;
 	body->length = new_len;
-	free(nb);
-	if (!body->body)
-		return -1;
 	snprintf(len_str, sizeof(len_str), "%zu", new_len);
 	osip_content_length_free(m->content_length);
 	m->content_length = NULL;
