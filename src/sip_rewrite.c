@@ -146,7 +146,8 @@ void siprw_strip_credentials(struct sip_pipeline *p, struct sip_ticket *t)
 	}
 }
 
-int siprw_request_uri(osip_message_t *m, const char *uri)
+/* Parses uri into a new osip_uri_t that replaces *slot. */
+static int uri_replace(osip_uri_t **slot, const char *uri)
 {
 	osip_uri_t *u;
 
@@ -156,24 +157,19 @@ int siprw_request_uri(osip_message_t *m, const char *uri)
 		osip_uri_free(u);
 		return -1;
 	}
-	osip_uri_free(m->req_uri);
-	m->req_uri = u;
+	osip_uri_free(*slot);
+	*slot = u;
 	return 0;
+}
+
+int siprw_request_uri(osip_message_t *m, const char *uri)
+{
+	return uri_replace(&m->req_uri, uri);
 }
 
 int siprw_contact_uri(osip_contact_t *c, const char *uri)
 {
-	osip_uri_t *u;
-
-	if (osip_uri_init(&u) != 0)
-		return -1;
-	if (osip_uri_parse(u, uri) != 0) {
-		osip_uri_free(u);
-		return -1;
-	}
-	osip_uri_free(c->url);
-	c->url = u;
-	return 0;
+	return uri_replace(&c->url, uri);
 }
 
 /* A Contact we know no binding of keeps its URI but points at our public address. */

@@ -191,53 +191,62 @@ static void digest_answer(const char *challenge, const char *method, const char 
 		 "response=\"%s\", algorithm=MD5, qop=auth, nc=00000001, cnonce=\"c0ffee\"\r\n", nonce, uri, resp);
 }
 
-#define REG_HEAD "REGISTER sip:10.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKa%d\r\n" \
-	"Max-Forwards: 70\r\nFrom: <sip:alice@10.0.0.1>;tag=f\r\nTo: <sip:alice@10.0.0.1>\r\nCall-ID: auth-1\r\n" \
-	"CSeq: %d REGISTER\r\nContact: <sip:alice@10.0.0.5:5060>\r\n"
+typedef void (*build_fn)(char *out, size_t size, const char *method, int cseq, const char *cred);
+
+/* The request without credentials must get a 407; the one with the answer is left in e->last. */
+static void challenge_then_answer(struct auth_env *e, build_fn build, const char *method, const char *uri)
+{
+	char msg[2048], cred[1024];
+
+	build(msg, sizeof(msg), method, 1, "");
+	auth_env_input(e, msg);
+	ck_assert_int_eq(e->sent, 1);
+	ck_assert_msg(strncmp(e->last, "SIP/2.0 407 ", 12) == 0, "%s", e->last);
+	ck_assert_ptr_nonnull(strstr(e->last, "Proxy-Authenticate: Digest"));
+	ck_assert_ptr_nonnull(strstr(e->last, ">;tag="));
+	digest_answer(e->last, method, uri, cred, sizeof(cred));
+	build(msg, sizeof(msg), method, 2, cred);
+	auth_env_input(e, msg);
+	ck_assert_int_eq(e->sent, 1);
+}
+
+static void build_register(char *out, size_t size, const char *method, int cseq, const char *cred)
+{
+	snprintf(out, size, "%s sip:10.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKa%d\r\n"
+		 "Max-Forwards: 70\r\nFrom: <sip:alice@10.0.0.1>;tag=f\r\nTo: <sip:alice@10.0.0.1>\r\nCall-ID: auth-1\r\n"
+		 "CSeq: %d %s\r\nContact: <sip:alice@10.0.0.5:5060>\r\n%sContent-Length: 0\r\n\r\n",
+		 method, cseq, cseq, method, cred);
+}
+
+static void build_invite(char *out, size_t size, const char *method, int cseq, const char *cred)
+{
+	snprintf(out, size, "%s sip:bob@203.0.113.20 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKi%d\r\n"
+		 "Max-Forwards: 70\r\nFrom: <sip:alice@10.0.0.1>;tag=f\r\nTo: <sip:bob@203.0.113.20>\r\nCall-ID: auth-2\r\n"
+		 "CSeq: %d %s\r\n%sContent-Length: 0\r\n\r\n", method, cseq, cseq, method, cred);
+}
 
 START_TEST(test_registrar_challenge_then_accept)
 {
 	struct auth_env e;
-	char msg[2048], cred[1024];
 
 	auth_env_init(&e, false);
-	snprintf(msg, sizeof(msg), REG_HEAD "Content-Length: 0\r\n\r\n", 1, 1);
-	auth_env_input(&e, msg);
-	ck_assert_int_eq(e.sent, 1);
-	ck_assert_msg(strncmp(e.last, "SIP/2.0 407 ", 12) == 0, "%s", e.last);
-	ck_assert_ptr_nonnull(strstr(e.last, "Proxy-Authenticate: Digest"));
-	ck_assert_ptr_nonnull(strstr(e.last, "To: <sip:alice@10.0.0.1>;tag="));
-	digest_answer(e.last, "REGISTER", "sip:10.0.0.1", cred, sizeof(cred));
-	snprintf(msg, sizeof(msg), REG_HEAD "%sContent-Length: 0\r\n\r\n", 2, 2, cred);
-	auth_env_input(&e, msg);
-	ck_assert_int_eq(e.sent, 1);
+	challenge_then_answer(&e, build_register, "REGISTER", "sip:10.0.0.1");
 	ck_assert_msg(strncmp(e.last, "SIP/2.0 200 ", 12) == 0, "%s", e.last);
 	ck_assert_uint_eq(reg_count(e.reg), 1);
 	auth_env_free(&e);
 }
 END_TEST
 
-#define INV_HEAD "%s sip:bob@203.0.113.20 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKi1\r\n" \
-	"Max-Forwards: 70\r\nFrom: <sip:alice@10.0.0.1>;tag=f\r\nTo: <sip:bob@203.0.113.20>\r\nCall-ID: auth-2\r\n" \
-	"CSeq: 1 %s\r\n"
-
 START_TEST(test_auth_all_challenges_invite_not_ack)
 {
 	struct auth_env e;
-	char msg[2048], cred[1024];
+	char msg[2048];
 
 	auth_env_init(&e, true);
-	snprintf(msg, sizeof(msg), INV_HEAD "Content-Length: 0\r\n\r\n", "INVITE", "INVITE");
-	auth_env_input(&e, msg);
-	ck_assert_int_eq(e.sent, 1);
-	ck_assert_msg(strncmp(e.last, "SIP/2.0 407 ", 12) == 0, "%s", e.last);
-	digest_answer(e.last, "INVITE", "sip:bob@203.0.113.20", cred, sizeof(cred));
-	snprintf(msg, sizeof(msg), INV_HEAD "%sContent-Length: 0\r\n\r\n", "INVITE", "INVITE", cred);
-	auth_env_input(&e, msg);
-	ck_assert_int_eq(e.sent, 1);
+	challenge_then_answer(&e, build_invite, "INVITE", "sip:bob@203.0.113.20");
 	ck_assert_msg(strncmp(e.last, "INVITE sip:bob@203.0.113.20 ", 28) == 0, "%s", e.last);
 	ck_assert_msg(strstr(e.last, "Proxy-Authorization") == NULL, "our credentials leaked: %s", e.last);
-	snprintf(msg, sizeof(msg), INV_HEAD "Content-Length: 0\r\n\r\n", "ACK", "ACK");
+	build_invite(msg, sizeof(msg), "ACK", 1, "");
 	auth_env_input(&e, msg);
 	ck_assert_int_eq(e.sent, 1);
 	ck_assert_msg(strncmp(e.last, "ACK sip:bob@203.0.113.20 ", 25) == 0, "%s", e.last);
