@@ -78,9 +78,14 @@ struct sip_pipeline *sip_pipeline_create(const struct sip_pipeline_ctx *ctx)
 	p->ctx = *ctx;
 	if (p->ctx.max_dns_waiting == 0)
 		p->ctx.max_dns_waiting = 256;
+	if (p->ctx.max_tcp_waiting == 0)
+		p->ctx.max_tcp_waiting = 256;
 	max_tx = ctx->max_transactions ? ctx->max_transactions : 4 * (size_t)(ctx->cfg->max_registrations > 0 ? ctx->cfg->max_registrations : 1);
 	p->stash = via_stash_create(max_tx, SIP_STASH_TTL);
-	if (!p->stash) {
+	p->tcp_waits = siproute_tcp_waits_create(p->ctx.max_tcp_waiting);
+	if (!p->stash || !p->tcp_waits) {
+		via_stash_destroy(p->stash);
+		free(p->tcp_waits);
 		free(p);
 		return NULL;
 	}
@@ -94,12 +99,21 @@ void sip_pipeline_destroy(struct sip_pipeline *p)
 		return;
 	siproute_cancel_all(p);
 	via_stash_destroy(p->stash);
+	siproute_tcp_waits_destroy(p);
 	free(p);
 }
 
 void sip_pipeline_set_public(struct sip_pipeline *p, struct in_addr public_addr)
 {
 	p->ctx.public_addr = public_addr;
+}
+
+void sip_pipeline_tick(struct sip_pipeline *p)
+{
+	size_t gone = reg_expire(p->ctx.reg, sip_now(p));
+
+	if (gone)
+		log_debug(DBCLASS_REG, "%zu bindings expired", gone);
 }
 
 int sip_pipeline_load_registrations(struct sip_pipeline *p)

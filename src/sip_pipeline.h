@@ -23,8 +23,12 @@ struct sip_pipeline_ctx {
 	struct digest_auth *auth;      /* NULL when proxy_auth_realm is unset */
 	struct event_loop *loop;       /* NULL: the clock comes from now() or time() */
 
-	/* Sends one message; returns 0 when sent or queued, -1 when it failed at once. */
-	int (*send)(void *ud, const struct sip_peer *to, const char *buf, size_t len);
+	/*
+	 * Sends one message, as sip_transport_send(): 0 when sent or queued, -1 when it failed at once;
+	 * done (may be NULL) may be called later with the outcome of a queued message.
+	 */
+	int (*send)(void *ud, const struct sip_peer *to, const char *buf, size_t len, sip_sent_fn done,
+		    void *done_ud);
 	void *send_ud;
 
 	struct in_addr inbound;        /* the LAN side address */
@@ -39,6 +43,7 @@ struct sip_pipeline_ctx {
 
 	size_t max_transactions;       /* hidden Via stacks kept; 0 = 4 * max_registrations */
 	size_t max_dns_waiting;        /* messages waiting for a DNS answer; 0 = 256 */
+	size_t max_tcp_waiting;        /* TCP requests kept to answer a late send failure; 0 = 256 */
 };
 
 /* Copies ctx; initialises libosip2. Returns NULL on allocation failure. */
@@ -52,6 +57,9 @@ void sip_pipeline_rx(void *p, const char *buf, size_t len, const struct sip_peer
 
 /* A public address change (host_outbound re-resolved, interface renumbered). */
 void sip_pipeline_set_public(struct sip_pipeline *p, struct in_addr public_addr);
+
+/* Once a second or so from main's timer: expired and never-confirmed bindings go. */
+void sip_pipeline_tick(struct sip_pipeline *p);
 
 /* Registration persistence for main: at start, on exit and on the autosave timer. */
 int sip_pipeline_load_registrations(struct sip_pipeline *p);

@@ -69,7 +69,7 @@ void sipresp_send(struct sip_pipeline *p, const struct sip_ticket *t, osip_messa
 	resp_destination(t, &to);
 	if (sipmsg_serialize(resp, &buf, &len) != 0) {
 		log_error("cannot serialise a %d response, Call-ID %s", resp->status_code, t->call_id);
-	} else if (p->ctx.send(p->ctx.send_ud, &to, buf, len) != 0) {
+	} else if (p->ctx.send(p->ctx.send_ud, &to, buf, len, NULL, NULL) != 0) {
 		char a[INET_ADDRSTRLEN];
 
 		log_warn("sending %d to %s:%u failed, Call-ID %s", resp->status_code,

@@ -185,11 +185,78 @@ static void send_failed(struct sip_pipeline *p, const char *raw, size_t raw_len,
 		sipresp_reply_raw(p, raw, raw_len, from, 503, why);
 }
 
+/*
+ * A TCP request that waits for its connection. The transport reports within its connect timeout;
+ * a slot is reused only when free or far older than that, so a late report never reaches the
+ * wrong request. When every slot is young, the request goes without a report.
+ */
+struct tcp_wait {
+	struct sip_pipeline *p;
+	char *raw;                /* NULL: free */
+	size_t raw_len;
+	struct sip_peer from;
+	int64_t at;
+};
+
+#define SIPROUTE_TCP_WAIT_REUSE 64
+
+struct tcp_wait *siproute_tcp_waits_create(size_t n)
+{
+	return calloc(n, sizeof(struct tcp_wait));
+}
+
+void siproute_tcp_waits_destroy(struct sip_pipeline *p)
+{
+	for (size_t i = 0; p->tcp_waits && i < p->ctx.max_tcp_waiting; i++)
+		free(p->tcp_waits[i].raw);
+	free(p->tcp_waits);
+}
+
+static struct tcp_wait *tcp_wait_take(struct sip_pipeline *p, const char *raw, size_t raw_len,
+				      const struct sip_peer *from)
+{
+	struct tcp_wait *w = &p->tcp_waits[p->tcp_next];
+	int64_t now = sip_now(p);
+	char *copy;
+
+	if (w->raw && now - w->at < SIPROUTE_TCP_WAIT_REUSE)
+		return NULL;
+	copy = malloc(raw_len);
+	if (!copy)
+		return NULL;
+	memcpy(copy, raw, raw_len);
+	free(w->raw);
+	*w = (struct tcp_wait){ .p = p, .raw = copy, .raw_len = raw_len, .from = *from, .at = now };
+	p->tcp_next = (p->tcp_next + 1) % p->ctx.max_tcp_waiting;
+	return w;
+}
+
+static void tcp_sent(void *ud, int status, int err)
+{
+	struct tcp_wait *w = ud;
+
+	if (!w->raw)
+		return;
+	if (status != 0) {
+		log_warn("TCP send failed: %s", strerror(err));
+		sipresp_reply_raw(w->p, w->raw, w->raw_len, &w->from, 503, "TCP send failed");
+	}
+	free(w->raw);
+	w->raw = NULL;
+}
+
 static void send_now(struct sip_pipeline *p, const struct sip_peer *to, const char *buf, size_t len,
 		     const char *raw, size_t raw_len, const struct sip_peer *from, const char *host)
 {
-	if (p->ctx.send(p->ctx.send_ud, to, buf, len) != 0)
-		send_failed(p, raw, raw_len, from, host, "send failed");
+	struct tcp_wait *w = raw && to->proto == SIP_PROTO_TCP ? tcp_wait_take(p, raw, raw_len, from) : NULL;
+
+	if (p->ctx.send(p->ctx.send_ud, to, buf, len, w ? tcp_sent : NULL, w) == 0)
+		return;
+	if (w) {
+		free(w->raw);
+		w->raw = NULL;
+	}
+	send_failed(p, raw, raw_len, from, host, "send failed");
 }
 
 static void wait_resolved(void *ud, int status, const struct dns_target *targets, size_t n)

@@ -23,4 +23,8 @@ void siproute_send(struct sip_pipeline *p, struct sip_ticket *t);
 /* Cancels lookups in flight (pipeline destruction). */
 void siproute_cancel_all(struct sip_pipeline *p);
 
+/* The ring of TCP requests whose sending may still fail (and then be answered 503). */
+struct tcp_wait *siproute_tcp_waits_create(size_t n);
+void siproute_tcp_waits_destroy(struct sip_pipeline *p);
+
 #endif

@@ -26,6 +26,8 @@ struct sip_pipeline {
 	struct via_stash *stash;
 	size_t dns_waiting;
 	struct dns_wait *waits;      /* lookups in flight, to cancel on destroy */
+	struct tcp_wait *tcp_waits;  /* ring of max_tcp_waiting requests sent over TCP */
+	size_t tcp_next;             /* the oldest slot */
 };
 
 struct sip_ticket {

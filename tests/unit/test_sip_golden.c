@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,8 @@ static void check_wan_invariants(struct capture *c, const char *buf, size_t len)
 	}
 }
 
-static int fake_send(void *ud, const struct sip_peer *to, const char *buf, size_t len)
+static int fake_send(void *ud, const struct sip_peer *to, const char *buf, size_t len, sip_sent_fn done,
+		     void *done_ud)
 {
 	struct capture *c = ud;
 	char head[128], a[INET_ADDRSTRLEN], l[INET_ADDRSTRLEN];
@@ -85,6 +87,8 @@ static int fake_send(void *ud, const struct sip_peer *to, const char *buf, size_
 		cap_append(c, "\n", 1);
 	if (to->local.s_addr == c->wan.s_addr)
 		check_wan_invariants(c, buf, len);
+	if (done && memmem(buf, len, "tcp-fail", 8))
+		done(done_ud, -1, ECONNREFUSED);   /* the connection this request waited for failed */
 	return 0;
 }
 

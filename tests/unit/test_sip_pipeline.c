@@ -106,11 +106,14 @@ struct auth_env {
 	int sent;
 };
 
-static int keep_last(void *ud, const struct sip_peer *to, const char *buf, size_t len)
+static int keep_last(void *ud, const struct sip_peer *to, const char *buf, size_t len, sip_sent_fn done,
+		     void *done_ud)
 {
 	struct auth_env *e = ud;
 
 	(void)to;
+	(void)done;
+	(void)done_ud;
 	ck_assert_uint_lt(len, sizeof(e->last));
 	memcpy(e->last, buf, len);
 	e->last[len] = '\0';
