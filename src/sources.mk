@@ -10,7 +10,11 @@ src_libsiproxd_a_SOURCES = \
 	src/sip_register.c src/sip_register.h \
 	src/sip_route.c src/sip_route.h \
 	src/sip_pipeline.c src/sip_pipeline.h src/sip_ticket.h \
-	src/via_stash.c src/via_stash.h
+	src/via_stash.c src/via_stash.h \
+	src/hmap.c src/hmap.h \
+	src/reg_key.c src/reg_key.h \
+	src/registrar.c src/registrar.h \
+	src/reg_file.c
 
 sbin_PROGRAMS += src/siproxd
 src_siproxd_SOURCES = src/main.c
