@@ -222,7 +222,7 @@ void sipreg_response(struct sip_pipeline *p, struct sip_ticket *t)
 			continue;     /* another device of the AoR, not behind us */
 		snprintf(true_url, sizeof(true_url), "%s", b->true_url);
 		life = reg_lifetime(p, m, c);
-		reg_confirm(p->ctx.reg, aor, masq, life > 0 ? t->now + life : 0);
+		reg_confirm(p->ctx.reg, aor, masq, life);
 		log_debug(DBCLASS_REG, "registrar confirmed %s -> %s for %ld s", aor, true_url, life);
 		siprw_contact_uri(c, true_url);
 	}

@@ -275,6 +275,7 @@ static void env_start(struct golden_env *e)
 	if (e->p)
 		return;
 	e->reg = reg_create((size_t)e->cfg.max_registrations);
+	reg_set_clock(e->reg, fake_now, NULL);
 	e->ctx.cfg = &e->cfg;
 	e->ctx.reg = e->reg;
 	e->ctx.send = fake_send;
