@@ -141,18 +141,25 @@ static int reg_apply(struct sip_pipeline *p, struct sip_ticket *t, bool registra
 /* RFC 3261 §10.3 step 8: the 200 lists every current binding of the AoR with its lifetime. */
 static int reg_list_bindings(struct sip_pipeline *p, const struct sip_ticket *t, osip_message_t *r)
 {
-	size_t max = reg_count(p->ctx.reg), n;
-	struct reg_binding **v;
+	size_t max = 4, n;
+	struct reg_binding **v = NULL;
 	char aor[SIPREG_URI_MAX], value[SIPREG_URI_MAX + 32];
 	int rc = 0;
 
-	if (max == 0 || !sipmsg_uri_str(t->msg->to->url, aor, sizeof(aor)))
+	if (!sipmsg_uri_str(t->msg->to->url, aor, sizeof(aor)))
 		return 0;
-	v = calloc(max, sizeof(*v));
-	if (!v)
-		return -1;
-	n = reg_find_aor_routable(p->ctx.reg, aor, t->now, v, max);
-	for (size_t i = 0; i < n && i < max && rc == 0; i++) {
+	/* Grows with the AoR's bindings, never with the table. */
+	do {
+		struct reg_binding **bigger = realloc(v, (max *= 2) * sizeof(*v));
+
+		if (!bigger) {
+			free(v);
+			return -1;
+		}
+		v = bigger;
+		n = reg_find_aor_routable(p->ctx.reg, aor, t->now, v, max);
+	} while (n == max);
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		snprintf(value, sizeof(value), "<%s>;expires=%lld", v[i]->true_url,
 			 (long long)(v[i]->expires > t->now ? v[i]->expires - t->now : 0));
 		rc = osip_message_set_contact(r, value) == 0 ? 0 : -1;

@@ -16,3 +16,13 @@ tests_unit_test_registrar_nomem_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_registrar_nomem_LDFLAGS = $(AM_LDFLAGS) \
 	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
 tests_unit_test_registrar_nomem_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_sip_golden
+tests_unit_test_sip_golden_SOURCES = tests/unit/test_sip_golden.c tests/unit/standin_modules.c
+tests_unit_test_sip_golden_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sip_golden_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_sip_pipeline
+tests_unit_test_sip_pipeline_SOURCES = tests/unit/test_sip_pipeline.c tests/unit/standin_modules.c
+tests_unit_test_sip_pipeline_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sip_pipeline_LDADD = $(UNIT_LIBS)
