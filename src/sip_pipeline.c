@@ -235,7 +235,7 @@ static int rewrite_body_toward_wan(struct sip_pipeline *p, struct sip_ticket *t)
 /* What every message from a phone toward the WAN gets. */
 static int rewrite_toward_wan(struct sip_pipeline *p, struct sip_ticket *t, bool contacts)
 {
-	if (contacts && siprw_contact_masquerade(p, t) != 0)
+	if ((contacts && siprw_contact_masquerade(p, t) != 0) || siprw_callid_hide(p, t) != 0)
 		return -1;
 	siprw_record_route_purge(p, t);
 	if (siprw_user_agent(p, t) != 0)
@@ -262,7 +262,7 @@ static enum sip_verdict request_to_phone(struct sip_pipeline *p, struct sip_tick
 
 static enum sip_verdict step_request_incoming(struct sip_pipeline *p, struct sip_ticket *t)
 {
-	if (request_to_phone(p, t) != SIP_RELAY)
+	if (siprw_callid_restore(p, t) != 0 || request_to_phone(p, t) != SIP_RELAY)
 		return SIP_DONE;
 	if (siprw_record_route_add(p, t, true) != 0 || siprw_max_forwards(t->msg) != 0) {
 		sipresp_reply(p, t, 500, "out of memory");
@@ -294,6 +294,13 @@ static enum sip_verdict step_request_outgoing(struct sip_pipeline *p, struct sip
 	return SIP_RELAY;
 }
 
+/* Only these put a Record-Route to use (RFC 3261 §12.1, RFC 6665, RFC 3515). */
+static bool creates_dialog(const char *method)
+{
+	return strcmp(method, "INVITE") == 0 || strcmp(method, "SUBSCRIBE") == 0 || strcmp(method, "REFER") == 0 ||
+	       strcmp(method, "NOTIFY") == 0;
+}
+
 static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket *t)
 {
 	char peer[64];
@@ -305,9 +312,11 @@ static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket 
 	}
 	if (t->dir == SIP_DIR_OUTGOING)
 		return rewrite_toward_wan(p, t, true) == 0 ? SIP_RELAY : SIP_DONE;
+	if (siprw_callid_restore(p, t) != 0)
+		return SIP_DONE;
 	if (strcmp(sipmsg_cseq_method(t->msg), "REGISTER") == 0)
 		sipreg_response(p, t);
-	else if (siprw_record_route_add(p, t, false) != 0)
+	else if (creates_dialog(sipmsg_cseq_method(t->msg)) && siprw_record_route_add(p, t, false) != 0)
 		return SIP_DONE;
 	return SIP_RELAY;
 }

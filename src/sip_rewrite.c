@@ -267,6 +267,52 @@ int siprw_sdp_origin(struct sip_pipeline *p, struct sip_ticket *t)
 	return osip_message_set_content_length(m, len_str) == 0 ? 0 : -1;
 }
 
+#define CALLID_MARK "-lan"
+
+int siprw_callid_hide(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	osip_call_id_t *c = t->msg->call_id;
+	char ip[INET_ADDRSTRLEN], *num;
+	struct in_addr a;
+	size_t n;
+
+	if (!c->host || !sipmsg_ipv4(c->host, &a) ||
+	    (a.s_addr != t->from.addr.sin_addr.s_addr && a.s_addr != p->ctx.inbound.s_addr))
+		return 0;
+	n = strlen(c->number) + sizeof(CALLID_MARK) + 8;
+	num = osip_malloc(n);
+	if (!num)
+		return -1;
+	snprintf(num, n, "%s" CALLID_MARK "%08x", c->number, (unsigned)ntohl(a.s_addr));
+	osip_free(c->number);
+	c->number = num;
+	osip_free(c->host);
+	c->host = osip_strdup(sip_addr_str(p->ctx.public_addr, ip, sizeof(ip)));
+	return c->host ? 0 : -1;
+}
+
+int siprw_callid_restore(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	osip_call_id_t *c = t->msg->call_id;
+	size_t n = c->number ? strlen(c->number) : 0, mark = strlen(CALLID_MARK);
+	char ip[INET_ADDRSTRLEN], hex[9], *end;
+	struct in_addr a;
+	unsigned long v;
+
+	if (!c->host || n < mark + 8 || strncmp(c->number + n - 8 - mark, CALLID_MARK, mark) != 0 ||
+	    strcmp(c->host, sip_addr_str(p->ctx.public_addr, ip, sizeof(ip))) != 0)
+		return 0;
+	memcpy(hex, c->number + n - 8, 9);
+	v = strtoul(hex, &end, 16);
+	if (*end != '\0')
+		return 0;
+	a.s_addr = htonl((uint32_t)v);
+	osip_free(c->host);
+	c->host = osip_strdup(sip_addr_str(a, ip, sizeof(ip)));
+	c->number[n - 8 - mark] = '\0';
+	return c->host ? 0 : -1;
+}
+
 static void md5_add(osip_MD5_CTX *ctx, const char *s)
 {
 	if (s)
