@@ -1,5 +1,15 @@
 # Each module's tests: tests/unit/test_<module>.c
 
+check_PROGRAMS += tests/unit/test_event_loop
+tests_unit_test_event_loop_SOURCES = tests/unit/test_event_loop.c
+tests_unit_test_event_loop_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_event_loop_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_log
+tests_unit_test_log_SOURCES = tests/unit/test_log.c
+tests_unit_test_log_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_log_LDADD = $(UNIT_LIBS)
+
 check_PROGRAMS += tests/unit/test_registrar
 tests_unit_test_registrar_SOURCES = tests/unit/test_registrar.c
 tests_unit_test_registrar_CFLAGS = $(UNIT_CFLAGS)
@@ -16,13 +26,3 @@ tests_unit_test_registrar_nomem_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_registrar_nomem_LDFLAGS = $(AM_LDFLAGS) \
 	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
 tests_unit_test_registrar_nomem_LDADD = $(UNIT_LIBS)
-
-check_PROGRAMS += tests/unit/test_sip_golden
-tests_unit_test_sip_golden_SOURCES = tests/unit/test_sip_golden.c tests/unit/standin_modules.c
-tests_unit_test_sip_golden_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_sip_golden_LDADD = $(UNIT_LIBS)
-
-check_PROGRAMS += tests/unit/test_sip_pipeline
-tests_unit_test_sip_pipeline_SOURCES = tests/unit/test_sip_pipeline.c tests/unit/standin_modules.c
-tests_unit_test_sip_pipeline_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_sip_pipeline_LDADD = $(UNIT_LIBS)
