@@ -252,11 +252,10 @@ static enum sip_verdict request_to_phone(struct sip_pipeline *p, struct sip_tick
 		sipresp_reply(p, t, 404, "no registered user");
 		return SIP_DONE;
 	}
-	if (siprw_request_uri(t->msg, b->true_url) != 0) {
-		sipresp_reply(p, t, 500, "cannot rewrite the Request-URI");
+	if (siprw_request_uri(t->msg, b->true_url) != 0 || siproute_to_phone(p, t, b) != 0) {
+		sipresp_reply(p, t, 500, "cannot route to the registered contact");
 		return SIP_DONE;
 	}
-	siproute_to_phone(p, t, b);
 	return SIP_RELAY;
 }
 
@@ -284,14 +283,25 @@ static enum sip_verdict step_request_outgoing(struct sip_pipeline *p, struct sip
 	}
 	if (reg && sipreg_outbound(p, t) != SIP_RELAY)
 		return SIP_DONE;
-	/* Phone to phone through the proxy (registrar mode): the target is a binding. */
-	if (!reg && osip_list_size(&t->msg->routes) == 0 && sip_is_me(p, t->msg->req_uri->host, t->msg->req_uri->port))
+	/* Phone to phone through the proxy: the target is a binding. */
+	if (!reg && osip_list_size(&t->msg->routes) == 0 &&
+	    (sip_is_me(p, t->msg->req_uri->host, t->msg->req_uri->port) || siproute_for_phone_contact(p, t)))
 		return request_to_phone(p, t) == SIP_RELAY && siprw_max_forwards(t->msg) == 0 ? SIP_RELAY : SIP_DONE;
 	if (rewrite_toward_wan(p, t, !reg) != 0 || siprw_max_forwards(t->msg) != 0) {
 		sipresp_reply(p, t, 500, "out of memory");
 		return SIP_DONE;
 	}
 	return SIP_RELAY;
+}
+
+/* Is the next Via (received, else sent-by) a phone with a binding? */
+static bool response_to_phone(struct sip_pipeline *p, const struct sip_ticket *t)
+{
+	osip_via_t *via = osip_list_get(&t->msg->vias, 0);
+	const char *received = sipmsg_via_param(via, "received");
+	struct in_addr a;
+
+	return via && sipmsg_ipv4(received && *received ? received : via->host, &a) && reg_find_source(p->ctx.reg, a);
 }
 
 /* Only these put a Record-Route to use (RFC 3261 §12.1, RFC 6665, RFC 3515). */
@@ -309,6 +319,10 @@ static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket 
 		log_info("dropped a %d response from %s: not sent through us, or its request expired, Call-ID %s",
 			 t->msg->status_code, peer_str(&t->from, peer, sizeof(peer)), t->call_id);
 		return SIP_DONE;
+	}
+	if (t->dir == SIP_DIR_OUTGOING && response_to_phone(p, t)) {
+		t->dir = SIP_DIR_INCOMING;     /* phone to phone: stays on the LAN as it is */
+		return SIP_RELAY;
 	}
 	if (t->dir == SIP_DIR_OUTGOING)
 		return rewrite_toward_wan(p, t, true) == 0 ? SIP_RELAY : SIP_DONE;

@@ -40,16 +40,49 @@ struct reg_binding *siproute_find_phone(struct sip_pipeline *p, const struct sip
 	char uri[SIPROUTE_URI_MAX];
 	struct reg_binding *b = NULL;
 
-	if (sipmsg_uri_str(m->req_uri, uri, sizeof(uri)))
+	if (sipmsg_uri_str(m->req_uri, uri, sizeof(uri))) {
 		b = reg_find_masq(p->ctx.reg, uri);
-	if (binding_routable(b, t->now))
-		return b;
+		if (binding_routable(b, t->now))
+			return b;
+		b = reg_find_contact(p->ctx.reg, uri);
+		if (binding_routable(b, t->now))
+			return b;
+	}
 	b = find_by_aor(p, m->req_uri, t->now);
 	return b ? b : find_by_aor(p, m->to->url, t->now);
 }
 
-void siproute_to_phone(struct sip_pipeline *p, struct sip_ticket *t, const struct reg_binding *b)
+bool siproute_for_phone_contact(struct sip_pipeline *p, const struct sip_ticket *t)
 {
+	char uri[SIPROUTE_URI_MAX];
+
+	return sipmsg_uri_str(t->msg->req_uri, uri, sizeof(uri)) &&
+	       binding_routable(reg_find_contact(p->ctx.reg, uri), t->now);
+}
+
+static int hop_set(struct sip_pipeline *p, struct sip_ticket *t, const char *host, uint16_t port,
+		   enum sip_proto proto, bool lan);
+static enum sip_proto uri_proto(const osip_uri_t *u, enum sip_proto dflt);
+
+/* A binding loaded from the file has no source yet: its contact URI says where the phone is. */
+static int hop_contact(struct sip_pipeline *p, struct sip_ticket *t, const struct reg_binding *b)
+{
+	enum sip_proto proto = b->transport == SIP_PROTO_TCP ? SIP_PROTO_TCP : SIP_PROTO_UDP;
+	osip_uri_t *u;
+	int rc = -1;
+
+	if (osip_uri_init(&u) != 0)
+		return -1;
+	if (osip_uri_parse(u, b->true_url) == 0 && u->host && sipmsg_port(u->port))
+		rc = hop_set(p, t, u->host, u->port ? sipmsg_port(u->port) : 0, uri_proto(u, proto), true);
+	osip_uri_free(u);
+	return rc;
+}
+
+int siproute_to_phone(struct sip_pipeline *p, struct sip_ticket *t, const struct reg_binding *b)
+{
+	if (b->source.sin_addr.s_addr == INADDR_ANY)
+		return hop_contact(p, t, b);
 	snprintf(t->hop_host, sizeof(t->hop_host), "%s", inet_ntoa(b->source.sin_addr));
 	t->hop_port = ntohs(b->source.sin_port);
 	t->hop_proto = b->transport == SIP_PROTO_TCP ? SIP_PROTO_TCP : SIP_PROTO_UDP;
@@ -59,6 +92,7 @@ void siproute_to_phone(struct sip_pipeline *p, struct sip_ticket *t, const struc
 	t->to.local = p->ctx.inbound;
 	t->hop_known = true;
 	t->hop_lan = true;
+	return 0;
 }
 
 /* port 0: none given (DNS may use SRV). */

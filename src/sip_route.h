@@ -2,14 +2,18 @@
 #ifndef SIPROXD_SIP_ROUTE_H
 #define SIPROXD_SIP_ROUTE_H
 
+#include <stdbool.h>
+
 #include "sip_ticket.h"
 
 struct reg_binding;
 
 /* The binding an incoming request is for (by public contact, AoR, To, user), or NULL: 404. */
 struct reg_binding *siproute_find_phone(struct sip_pipeline *p, const struct sip_ticket *t);
-/* Next hop = where the phone registered from, on its transport. */
-void siproute_to_phone(struct sip_pipeline *p, struct sip_ticket *t, const struct reg_binding *b);
+/* Next hop = where the phone registered from, on its transport (else its contact). 0 or -1. */
+int siproute_to_phone(struct sip_pipeline *p, struct sip_ticket *t, const struct reg_binding *b);
+/* Is the Request-URI the contact of a phone behind us? */
+bool siproute_for_phone_contact(struct sip_pipeline *p, const struct sip_ticket *t);
 /* Request toward the WAN: topmost Route, per-domain then global outbound proxy, Request-URI. */
 int siproute_request(struct sip_pipeline *p, struct sip_ticket *t);
 /* Response: the topmost Via, honouring received and rport. */
