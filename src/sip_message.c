@@ -121,18 +121,6 @@ int sipmsg_header_set(osip_message_t *m, const char *name, const char *value)
 	return osip_message_set_header(m, name, value) == 0 ? 0 : -1;
 }
 
-void sipmsg_header_remove_all(osip_message_t *m, const char *name)
-{
-	osip_header_t *h = NULL;
-	int pos;
-
-	while ((pos = osip_message_header_get_byname(m, name, 0, &h)) >= 0 && h) {
-		osip_list_remove(&m->headers, pos);
-		osip_header_free(h);
-		h = NULL;
-	}
-}
-
 const char *sipmsg_uri_str(const osip_uri_t *uri, char *buf, size_t size)
 {
 	char *s = NULL;

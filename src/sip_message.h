@@ -26,7 +26,6 @@ const char *sipmsg_call_id(const osip_message_t *m, char *buf, size_t size);
 const char *sipmsg_header(const osip_message_t *m, const char *name);
 /* Replaces the value of the first header called name, or adds it. Returns 0 or -1. */
 int sipmsg_header_set(osip_message_t *m, const char *name, const char *value);
-void sipmsg_header_remove_all(osip_message_t *m, const char *name);
 
 /* "sip:user@host:port;params" in buf; returns buf, or NULL when it does not fit or uri is NULL. */
 const char *sipmsg_uri_str(const osip_uri_t *uri, char *buf, size_t size);
