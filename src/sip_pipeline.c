@@ -243,6 +243,13 @@ static int rewrite_toward_wan(struct sip_pipeline *p, struct sip_ticket *t, bool
 	return rewrite_body_toward_wan(p, t);
 }
 
+/* Only these put a Record-Route to use (RFC 3261 §12.1, RFC 6665, RFC 3515). */
+static bool creates_dialog(const char *method)
+{
+	return strcmp(method, "INVITE") == 0 || strcmp(method, "SUBSCRIBE") == 0 || strcmp(method, "REFER") == 0 ||
+	       strcmp(method, "NOTIFY") == 0;
+}
+
 /* A request to a phone: 404 when nobody is registered for it. */
 static enum sip_verdict request_to_phone(struct sip_pipeline *p, struct sip_ticket *t)
 {
@@ -263,7 +270,8 @@ static enum sip_verdict step_request_incoming(struct sip_pipeline *p, struct sip
 {
 	if (siprw_callid_restore(p, t) != 0 || request_to_phone(p, t) != SIP_RELAY)
 		return SIP_DONE;
-	if (siprw_record_route_add(p, t, true) != 0 || siprw_max_forwards(t->msg) != 0) {
+	if ((creates_dialog(t->msg->sip_method) && siprw_record_route_add(p, t, true) != 0) ||
+	    siprw_max_forwards(t->msg) != 0) {
 		sipresp_reply(p, t, 500, "out of memory");
 		return SIP_DONE;
 	}
@@ -302,13 +310,6 @@ static bool response_to_phone(struct sip_pipeline *p, const struct sip_ticket *t
 	struct in_addr a;
 
 	return via && sipmsg_ipv4(received && *received ? received : via->host, &a) && reg_find_source(p->ctx.reg, a);
-}
-
-/* Only these put a Record-Route to use (RFC 3261 §12.1, RFC 6665, RFC 3515). */
-static bool creates_dialog(const char *method)
-{
-	return strcmp(method, "INVITE") == 0 || strcmp(method, "SUBSCRIBE") == 0 || strcmp(method, "REFER") == 0 ||
-	       strcmp(method, "NOTIFY") == 0;
 }
 
 static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket *t)

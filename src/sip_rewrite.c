@@ -54,8 +54,11 @@ void siprw_route_preprocess(struct sip_pipeline *p, struct sip_ticket *t)
 
 	if (n <= 0)
 		return;
-	/* A strict router put our Record-Route into the R-URI; the real one is the last Route. */
-	if (uri_is_me(p, m->req_uri)) {
+	/*
+	 * A strict router put our Record-Route (user "siproxd") into the R-URI; the real one is the
+	 * last Route. An AoR at our address (registrar mode) is not that.
+	 */
+	if (uri_is_me(p, m->req_uri) && m->req_uri->username && strcmp(m->req_uri->username, "siproxd") == 0) {
 		r = osip_list_get(&m->routes, n - 1);
 		osip_list_remove(&m->routes, n - 1);
 		osip_uri_free(m->req_uri);
