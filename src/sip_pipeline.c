@@ -89,6 +89,8 @@ struct sip_pipeline *sip_pipeline_create(const struct sip_pipeline_ctx *ctx)
 		free(p);
 		return NULL;
 	}
+	if (p->ctx.cfg->rtp_proxy_enable && !p->ctx.sdp_rewrite)
+		log_warn("rtp_proxy_enable is set but there is no RTP relay: SDP media addresses pass unchanged");
 	sipmsg_init();
 	return p;
 }
@@ -180,16 +182,15 @@ static enum sip_verdict step_check(struct sip_pipeline *p, struct sip_ticket *t)
 	unsigned need = sipmsg_is_method(t->msg, "REGISTER") ? ACL_ALLOW_REG : ACL_ALLOW_SIP;
 	int code = sipchk_parsed(t->msg, &why);
 
-	if (code < 0 || (code > 0 && MSG_IS_RESPONSE(t->msg))) {
+	/* Requests are answered; broken or unwelcome responses just go. */
+	if (MSG_IS_RESPONSE(t->msg) && code == 0 && !(t->acl & ACL_ALLOW_SIP))
+		why = "not allowed by the ACLs";
+	else if (MSG_IS_RESPONSE(t->msg) && code == 0)
+		return SIP_RELAY;
+	if (MSG_IS_RESPONSE(t->msg) || code < 0) {
 		log_info("dropped a message from %s: %s", peer_str(&t->from, peer, sizeof(peer)), why);
 		return SIP_DONE;
 	}
-	if (code == 0 && MSG_IS_RESPONSE(t->msg) && !(t->acl & ACL_ALLOW_SIP)) {
-		log_info("dropped a response from %s: not allowed by the ACLs", peer_str(&t->from, peer, sizeof(peer)));
-		return SIP_DONE;
-	}
-	if (code == 0 && MSG_IS_RESPONSE(t->msg))
-		return SIP_RELAY;
 	if (code > 0)
 		sipresp_reply(p, t, code, why);
 	else if (!(t->acl & need))
@@ -223,24 +224,13 @@ static void step_classify(struct sip_pipeline *p, struct sip_ticket *t)
 		t->dir = SIP_DIR_INCOMING;
 }
 
-/*
- * Toward the WAN no LAN address may leave: SDP o= here. The SDP c=/m= rewriting and the relay
- * (sdp_rewrite) come with the RTP relay; until then the media addresses are left as they are.
- */
-static int rewrite_body_toward_wan(struct sip_pipeline *p, struct sip_ticket *t)
-{
-	return siprw_sdp_origin(p, t);
-}
-
 /* What every message from a phone toward the WAN gets. */
 static int rewrite_toward_wan(struct sip_pipeline *p, struct sip_ticket *t, bool contacts)
 {
 	if ((contacts && siprw_contact_masquerade(p, t) != 0) || siprw_callid_hide(p, t) != 0)
 		return -1;
 	siprw_record_route_purge(p, t);
-	if (siprw_user_agent(p, t) != 0)
-		return -1;
-	return rewrite_body_toward_wan(p, t);
+	return siprw_user_agent(p, t);
 }
 
 /* Only these put a Record-Route to use (RFC 3261 §12.1, RFC 6665, RFC 3515). */
@@ -351,6 +341,27 @@ static enum sip_verdict step_handle(struct sip_pipeline *p, struct sip_ticket *t
 	return t->dir == SIP_DIR_INCOMING ? step_request_incoming(p, t) : step_request_outgoing(p, t);
 }
 
+/*
+ * The body: media addresses (SDP c=/m=) belong to the RTP relay, reached through ctx.sdp_rewrite;
+ * without one they stay as they are. Toward the WAN the SDP o= line gets our public address.
+ */
+static enum sip_verdict step_body(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	bool toward_wan = MSG_IS_REQUEST(t->msg) ? !t->hop_lan : t->dir == SIP_DIR_OUTGOING;
+
+	if (p->ctx.sdp_rewrite && p->ctx.sdp_rewrite(p->ctx.sdp_ud, t->msg, &t->from, toward_wan) != 0) {
+		if (MSG_IS_REQUEST(t->msg))
+			sipresp_reply(p, t, 488, "media could not be relayed");
+		return SIP_DONE;
+	}
+	if (toward_wan && siprw_sdp_origin(p, t) != 0) {
+		if (MSG_IS_REQUEST(t->msg))
+			sipresp_reply(p, t, 500, "out of memory");
+		return SIP_DONE;
+	}
+	return SIP_RELAY;
+}
+
 static enum sip_verdict step_next_hop(struct sip_pipeline *p, struct sip_ticket *t)
 {
 	char peer[64];
@@ -391,7 +402,8 @@ void sip_pipeline_input(struct sip_pipeline *p, const char *buf, size_t len, con
 		return;
 	if (step_check(p, &t) == SIP_RELAY) {
 		step_classify(p, &t);
-		if (step_handle(p, &t) == SIP_RELAY && step_next_hop(p, &t) == SIP_RELAY)
+		if (step_handle(p, &t) == SIP_RELAY && step_body(p, &t) == SIP_RELAY &&
+		    step_next_hop(p, &t) == SIP_RELAY)
 			step_send(p, &t);
 	}
 	osip_message_free(t.msg);

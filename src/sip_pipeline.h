@@ -3,6 +3,8 @@
 #define SIPROXD_SIP_PIPELINE_H
 
 #include <netinet/in.h>
+#include <osipparser2/osip_message.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +36,13 @@ struct sip_pipeline_ctx {
 	struct in_addr inbound;        /* the LAN side address */
 	struct in_addr outbound;       /* the WAN side address */
 	struct in_addr public_addr;    /* host_outbound when set, else outbound: what the WAN sees */
+
+	/*
+	 * The RTP relay's SDP rewriting (NULL: none, media addresses pass unchanged). toward_wan: the
+	 * message goes to the WAN side. Returns 0, or -1 when the media cannot be relayed (488).
+	 */
+	int (*sdp_rewrite)(void *ud, osip_message_t *msg, const struct sip_peer *from, bool toward_wan);
+	void *sdp_ud;
 
 	/* Injectable for tests; NULL = getrandom() and the loop's wall clock. */
 	void (*random)(void *ud, void *buf, size_t len);
