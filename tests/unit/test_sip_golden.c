@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <osipparser2/osip_parser.h>
+
 #include "acl.h"
 #include "config.h"
 #include "registrar.h"
@@ -105,6 +107,16 @@ static int64_t fake_now(void *ud)
 {
 	(void)ud;
 	return GOLDEN_NOW;
+}
+
+/* Stands in for the RTP relay: marks each SDP body with the direction it was asked for. */
+static int fake_sdp_rewrite(void *ud, osip_message_t *msg, const struct sip_peer *from, bool toward_wan)
+{
+	(void)ud;
+	(void)from;
+	if (osip_list_size(&msg->bodies) > 0)
+		osip_message_set_header(msg, "X-Test-Sdp", toward_wan ? "toward-wan" : "toward-lan");
+	return 0;
 }
 
 static char *read_file(const char *path)
@@ -262,7 +274,9 @@ static void env_conf(struct golden_env *e, const char *line)
 	} else if (strcmp(k, "mask_host") == 0) {
 		list_add(&e->cfg.mask_host, v1);
 		list_add(&e->cfg.masked_host, v2);
-	} else if (strcmp(k, "hosts_deny_sip") == 0)
+	} else if (strcmp(k, "sdp_hook") == 0)
+		e->ctx.sdp_rewrite = fake_sdp_rewrite;
+	else if (strcmp(k, "hosts_deny_sip") == 0)
 		acl_one(&e->cfg.acls.deny_sip, v1);
 	else if (strcmp(k, "hosts_allow_reg") == 0)
 		acl_one(&e->cfg.acls.allow_reg, v1);
