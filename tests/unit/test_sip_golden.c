@@ -5,6 +5,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <osipparser2/osip_parser.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
