@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <osipparser2/osip_parser.h>
-
 #include "acl.h"
 #include "config.h"
 #include "registrar.h"
