@@ -23,9 +23,6 @@
 #include "sip_ticket.h"
 #include "via_stash.h"
 
-/* Responses to a request come within 64*T1 (Timer B/F); a little more for slow paths. */
-#define SIP_STASH_TTL 64
-
 int64_t sip_now(const struct sip_pipeline *p)
 {
 	if (p->ctx.now)
@@ -81,7 +78,7 @@ struct sip_pipeline *sip_pipeline_create(const struct sip_pipeline_ctx *ctx)
 	if (p->ctx.max_tcp_waiting == 0)
 		p->ctx.max_tcp_waiting = 256;
 	max_tx = ctx->max_transactions ? ctx->max_transactions : 4 * (size_t)(ctx->cfg->max_registrations > 0 ? ctx->cfg->max_registrations : 1);
-	p->stash = via_stash_create(max_tx, SIP_STASH_TTL);
+	p->stash = via_stash_create(max_tx);
 	p->tcp_waits = siproute_tcp_waits_create(p->ctx.max_tcp_waiting);
 	if (!p->stash || !p->tcp_waits) {
 		via_stash_destroy(p->stash);

@@ -361,6 +361,15 @@ static void via_branch(const struct sip_ticket *t, char *out, size_t size)
 		snprintf(out + 7 + 2 * i, 3, "%02x", d[i]);
 }
 
+/*
+ * How long responses may come: 64*T1 (Timer F) for most requests; an INVITE may ring for Timer C
+ * (more than 3 minutes) before its final response.
+ */
+static int64_t via_ttl(const osip_message_t *m)
+{
+	return sipmsg_is_method(m, "INVITE") ? 200 : 64;
+}
+
 /* Moves every Via into the stash as lines, under our branch. */
 static int via_hide(struct sip_pipeline *p, struct sip_ticket *t, const char *branch)
 {
@@ -393,7 +402,7 @@ static int via_hide(struct sip_pipeline *p, struct sip_ticket *t, const char *br
 		lines[used] = '\0';
 		osip_free(v);
 	}
-	if (via_stash_put(p->stash, branch, lines, t->now) != 0)
+	if (via_stash_put(p->stash, branch, lines, t->now, via_ttl(t->msg)) != 0)
 		goto out;
 	while (sipmsg_via_count(t->msg) > 0)
 		sipmsg_via_pop(t->msg);

@@ -8,7 +8,7 @@
 struct stash_entry {
 	char *key;
 	char *vias;
-	int64_t at;
+	int64_t until;
 	size_t chain;          /* next entry in the same bucket, index + 1; 0 ends the chain */
 };
 
@@ -18,7 +18,6 @@ struct via_stash {
 	size_t max, head, count;
 	size_t *buckets;       /* index + 1 of the first entry, 0 = empty */
 	size_t nbuckets;
-	int64_t ttl;
 };
 
 static size_t stash_hash(const struct via_stash *s, const char *key)
@@ -30,14 +29,13 @@ static size_t stash_hash(const struct via_stash *s, const char *key)
 	return (size_t)(h & (s->nbuckets - 1));
 }
 
-struct via_stash *via_stash_create(size_t max, int64_t ttl)
+struct via_stash *via_stash_create(size_t max)
 {
 	struct via_stash *s = calloc(1, sizeof(*s));
 
 	if (!s || max == 0)
 		goto fail;
 	s->max = max;
-	s->ttl = ttl;
 	for (s->nbuckets = 16; s->nbuckets < max; s->nbuckets <<= 1)
 		;
 	s->ring = calloc(max, sizeof(*s->ring));
@@ -87,7 +85,7 @@ static void stash_drop_oldest(struct via_stash *s)
 	s->count--;
 }
 
-int via_stash_put(struct via_stash *s, const char *branch, const char *vias, int64_t now)
+int via_stash_put(struct via_stash *s, const char *branch, const char *vias, int64_t now, int64_t ttl)
 {
 	struct stash_entry *e = stash_find(s, branch);
 	char *copy = strdup(vias);
@@ -98,9 +96,10 @@ int via_stash_put(struct via_stash *s, const char *branch, const char *vias, int
 	if (e) {
 		free(e->vias);
 		e->vias = copy;
+		e->until = now + ttl;
 		return 0;
 	}
-	while (s->count > 0 && (s->count == s->max || now - s->ring[s->head].at > s->ttl))
+	while (s->count > 0 && (s->count == s->max || now > s->ring[s->head].until))
 		stash_drop_oldest(s);
 	slot = (s->head + s->count) % s->max;
 	e = &s->ring[slot];
@@ -110,7 +109,7 @@ int via_stash_put(struct via_stash *s, const char *branch, const char *vias, int
 		return -1;
 	}
 	e->vias = copy;
-	e->at = now;
+	e->until = now + ttl;
 	b = stash_hash(s, branch);
 	e->chain = s->buckets[b];
 	s->buckets[b] = slot + 1;
@@ -122,7 +121,7 @@ const char *via_stash_get(struct via_stash *s, const char *branch, int64_t now)
 {
 	struct stash_entry *e = stash_find(s, branch);
 
-	if (!e || now - e->at > s->ttl)
+	if (!e || now > e->until)
 		return NULL;
 	return e->vias;
 }

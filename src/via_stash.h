@@ -7,12 +7,12 @@
 
 struct via_stash;
 
-/* At most max entries (the oldest one is dropped first); an entry lives ttl seconds. */
-struct via_stash *via_stash_create(size_t max, int64_t ttl);
+/* At most max entries: the oldest one is dropped first. */
+struct via_stash *via_stash_create(size_t max);
 void via_stash_destroy(struct via_stash *s);
 
-/* Keeps vias (the header values, one per line) under branch; a retransmission replaces it. */
-int via_stash_put(struct via_stash *s, const char *branch, const char *vias, int64_t now);
+/* Keeps vias (the header values, one per line) under branch for ttl seconds; a retransmission replaces it. */
+int via_stash_put(struct via_stash *s, const char *branch, const char *vias, int64_t now, int64_t ttl);
 /* The stored Via lines, or NULL when unknown or expired. Valid until the next put. */
 const char *via_stash_get(struct via_stash *s, const char *branch, int64_t now);
 size_t via_stash_count(const struct via_stash *s);

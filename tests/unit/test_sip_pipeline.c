@@ -49,21 +49,21 @@ END_TEST
 
 START_TEST(test_stash_put_get_expire_evict)
 {
-	struct via_stash *s = via_stash_create(2, 64);
+	struct via_stash *s = via_stash_create(2);
 
 	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(via_stash_put(s, "b1", "v1\n", 100), 0);
+	ck_assert_int_eq(via_stash_put(s, "b1", "v1\n", 100, 64), 0);
 	ck_assert_str_eq(via_stash_get(s, "b1", 110), "v1\n");
-	ck_assert_ptr_null(via_stash_get(s, "b1", 165));        /* older than 64 s */
-	ck_assert_int_eq(via_stash_put(s, "b1", "v1b\n", 120), 0); /* retransmission: replaced */
-	ck_assert_str_eq(via_stash_get(s, "b1", 121), "v1b\n");
-	ck_assert_int_eq(via_stash_put(s, "b2", "v2\n", 121), 0);
-	ck_assert_int_eq(via_stash_put(s, "b3", "v3\n", 122), 0); /* full: b1 goes */
+	ck_assert_ptr_null(via_stash_get(s, "b1", 165));        /* past its 64 s */
+	ck_assert_int_eq(via_stash_put(s, "b1", "v1b\n", 120, 64), 0); /* retransmission: replaced */
+	ck_assert_str_eq(via_stash_get(s, "b1", 170), "v1b\n");  /* and lives on */
+	ck_assert_int_eq(via_stash_put(s, "b2", "v2\n", 121, 64), 0);
+	ck_assert_int_eq(via_stash_put(s, "b3", "v3\n", 122, 64), 0); /* full: b1 goes */
 	ck_assert_uint_eq(via_stash_count(s), 2);
 	ck_assert_ptr_null(via_stash_get(s, "b1", 122));
 	ck_assert_str_eq(via_stash_get(s, "b2", 122), "v2\n");
 	ck_assert_str_eq(via_stash_get(s, "b3", 122), "v3\n");
-	ck_assert_int_eq(via_stash_put(s, "b4", "v4\n", 500), 0); /* both expired ones go */
+	ck_assert_int_eq(via_stash_put(s, "b4", "v4\n", 500, 64), 0); /* both expired ones go */
 	ck_assert_uint_eq(via_stash_count(s), 1);
 	via_stash_destroy(s);
 }
