@@ -17,6 +17,11 @@ src_libsiproxd_a_SOURCES = \
 	src/reg_key.c src/reg_key.h \
 	src/registrar.c src/registrar.h \
 	src/reg_file.c
+src_libsiproxd_a_SOURCES += src/acl.c src/acl.h
+src_libsiproxd_a_SOURCES += src/config.c src/config.h src/config_compat.c src/config_compat.h
+src_libsiproxd_a_SOURCES += src/config_options.c src/config_options.h src/config_print.c
+src_libsiproxd_a_SOURCES += src/digest_auth.c src/digest_auth.h
+src_libsiproxd_a_SOURCES += src/dns.c src/dns.h
 
 sbin_PROGRAMS += src/siproxd
 src_siproxd_SOURCES = src/main.c

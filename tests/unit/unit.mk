@@ -26,3 +26,23 @@ tests_unit_test_registrar_nomem_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_registrar_nomem_LDFLAGS = $(AM_LDFLAGS) \
 	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
 tests_unit_test_registrar_nomem_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_acl
+tests_unit_test_acl_SOURCES = tests/unit/test_acl.c
+tests_unit_test_acl_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_acl_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_config
+tests_unit_test_config_SOURCES = tests/unit/test_config.c
+tests_unit_test_config_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_config_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_digest_auth
+tests_unit_test_digest_auth_SOURCES = tests/unit/test_digest_auth.c
+tests_unit_test_digest_auth_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_digest_auth_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_dns
+tests_unit_test_dns_SOURCES = tests/unit/test_dns.c
+tests_unit_test_dns_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_dns_LDADD = $(UNIT_LIBS)
