@@ -46,3 +46,13 @@ check_PROGRAMS += tests/unit/test_dns
 tests_unit_test_dns_SOURCES = tests/unit/test_dns.c
 tests_unit_test_dns_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_dns_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_sip_golden
+tests_unit_test_sip_golden_SOURCES = tests/unit/test_sip_golden.c
+tests_unit_test_sip_golden_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sip_golden_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_sip_pipeline
+tests_unit_test_sip_pipeline_SOURCES = tests/unit/test_sip_pipeline.c
+tests_unit_test_sip_pipeline_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sip_pipeline_LDADD = $(UNIT_LIBS)
