@@ -3,9 +3,11 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "digest_auth.h"
@@ -343,6 +345,48 @@ START_TEST(test_destroy_with_lookup_pending)
 }
 END_TEST
 
+/* Every message of the fuzz seed corpus, from the LAN and from the WAN, with a phone registered: the sanitizers watch. */
+START_TEST(test_fuzz_corpus_replay)
+{
+	DIR *dir = opendir(TEST_SRCDIR "/fuzz/corpus");
+	struct auth_env e;
+	struct dirent *de;
+	struct sockaddr_in phone = { .sin_family = AF_INET, .sin_port = htons(5060) };
+	size_t files = 0;
+
+	ck_assert_ptr_nonnull(dir);
+	auth_env_init(&e, false);
+	inet_pton(AF_INET, "10.0.0.5", &phone.sin_addr);
+	ck_assert_ptr_nonnull(reg_bind(e.reg, "sip:alice@203.0.113.10", "sip:alice@10.0.0.5:5060",
+				       "sip:alice@192.0.2.1:5060", &phone, 0, time(NULL) + 600, true));
+	while ((de = readdir(dir))) {
+		char path[512], buf[65536];
+		struct sip_peer from = { .proto = SIP_PROTO_UDP };
+		FILE *f;
+		size_t n;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", TEST_SRCDIR "/fuzz/corpus", de->d_name);
+		f = fopen(path, "rb");
+		ck_assert_ptr_nonnull(f);
+		n = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		from.addr.sin_family = AF_INET;
+		from.addr.sin_port = htons(5060);
+		for (int side = 0; side < 2; side++) {
+			inet_pton(AF_INET, side ? "203.0.113.10" : "10.0.0.5", &from.addr.sin_addr);
+			inet_pton(AF_INET, side ? "192.0.2.1" : "10.0.0.1", &from.local);
+			sip_pipeline_input(e.p, buf, n, &from);
+		}
+		files++;
+	}
+	closedir(dir);
+	ck_assert_uint_gt(files, 10);
+	auth_env_free(&e);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sip_pipeline");
@@ -359,6 +403,7 @@ int main(void)
 	tcase_add_test(tc, test_next_hop_name_resolved_in_loop);
 	tcase_add_test(tc, test_next_hop_name_unresolvable_503);
 	tcase_add_test(tc, test_destroy_with_lookup_pending);
+	tcase_add_test(tc, test_fuzz_corpus_replay);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
