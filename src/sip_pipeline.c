@@ -21,6 +21,7 @@
 #include "sip_rewrite.h"
 #include "sip_route.h"
 #include "sip_ticket.h"
+#include "sip_via.h"
 #include "via_stash.h"
 
 int64_t sip_now(const struct sip_pipeline *p)
@@ -303,7 +304,7 @@ static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket 
 {
 	char peer[64];
 
-	if (siprw_via_remove(p, t) != 0) {
+	if (sipvia_remove(p, t) != 0) {
 		log_info("dropped a %d response from %s: not sent through us, or its request expired, Call-ID %s",
 			 t->msg->status_code, peer_str(&t->from, peer, sizeof(peer)), t->call_id);
 		return SIP_DONE;
@@ -328,7 +329,7 @@ static enum sip_verdict step_handle(struct sip_pipeline *p, struct sip_ticket *t
 {
 	if (MSG_IS_RESPONSE(t->msg))
 		return step_response(p, t);
-	siprw_received(t);
+	sipvia_received(t);
 	siprw_route_preprocess(p, t);
 	if (sipmsg_is_method(t->msg, "REGISTER")) {
 		if (sipreg_for_me(p, t))
@@ -384,7 +385,7 @@ static void step_send(struct sip_pipeline *p, struct sip_ticket *t)
 	bool toward_wan = !t->hop_lan;
 
 	if (MSG_IS_REQUEST(t->msg) &&
-	    siprw_via_add(p, t, toward_wan, toward_wan && t->dir == SIP_DIR_OUTGOING) != 0) {
+	    sipvia_add(p, t, toward_wan, toward_wan && t->dir == SIP_DIR_OUTGOING) != 0) {
 		sipresp_reply_raw(p, t->raw, t->raw_len, &t->from, 500, "cannot add our Via");
 		return;
 	}
