@@ -331,6 +331,12 @@ static enum sip_verdict step_handle(struct sip_pipeline *p, struct sip_ticket *t
 		return step_response(p, t);
 	sipvia_received(t);
 	siprw_route_preprocess(p, t);
+	/* OPTIONS to the proxy itself (no user part): a keep-alive or a probe, answered here. */
+	if (sipmsg_is_method(t->msg, "OPTIONS") && !t->msg->req_uri->username &&
+	    sip_is_me(p, t->msg->req_uri->host, t->msg->req_uri->port)) {
+		sipresp_reply(p, t, 200, "OPTIONS for the proxy");
+		return SIP_DONE;
+	}
 	if (sipmsg_is_method(t->msg, "REGISTER")) {
 		if (sipreg_for_me(p, t))
 			return sipreg_registrar(p, t);
