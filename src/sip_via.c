@@ -21,20 +21,25 @@ int sipvia_received(struct sip_ticket *t)
 	osip_generic_param_t *rport = NULL;
 	char ip[INET_ADDRSTRLEN], port[8];
 	struct in_addr sent_by;
+	bool moved;
 
 	if (!via)
 		return -1;
-	sip_addr_str(t->from.addr.sin_addr, ip, sizeof(ip));
-	if ((!sipmsg_ipv4(via->host, &sent_by) || sent_by.s_addr != t->from.addr.sin_addr.s_addr) &&
-	    !sipmsg_via_param(via, "received"))
-		osip_via_set_received(via, osip_strdup(ip));
-	if (osip_via_param_get_byname(via, "rport", &rport) == 0 && rport && (!rport->gvalue || !*rport->gvalue)) {
+	osip_via_param_get_byname(via, "rport", &rport);
+	/* Over TCP the response must find the connection again, and we keep no state: as if asked. */
+	if (!rport && t->from.proto == SIP_PROTO_TCP) {
+		osip_generic_param_add(&via->via_params, osip_strdup("rport"), NULL);
+		osip_via_param_get_byname(via, "rport", &rport);
+	}
+	if (rport && (!rport->gvalue || !*rport->gvalue)) {
 		snprintf(port, sizeof(port), "%u", ntohs(t->from.addr.sin_port));
 		osip_free(rport->gvalue);
 		rport->gvalue = osip_strdup(port);
-		if (!sipmsg_via_param(via, "received"))
-			osip_via_set_received(via, osip_strdup(ip));
 	}
+	/* RFC 3581 wants received with rport even when the address is the same. */
+	moved = !sipmsg_ipv4(via->host, &sent_by) || sent_by.s_addr != t->from.addr.sin_addr.s_addr;
+	if ((moved || rport) && !sipmsg_via_param(via, "received"))
+		osip_via_set_received(via, osip_strdup(sip_addr_str(t->from.addr.sin_addr, ip, sizeof(ip))));
 	return 0;
 }
 
