@@ -324,6 +324,19 @@ static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket 
 	return SIP_RELAY;
 }
 
+/*
+ * Relaying REGISTERs that reach us from the Internet would let anybody register with a provider
+ * through us; only a hosts_allow_reg list that names the source allows it. With one shared
+ * address for both sides the arrival address cannot tell, and the ACLs alone decide.
+ */
+static bool register_from_wan(const struct sip_pipeline *p, const struct sip_ticket *t)
+{
+	const struct sip_pipeline_ctx *c = &p->ctx;
+
+	return c->inbound.s_addr != c->outbound.s_addr && t->from.local.s_addr == c->outbound.s_addr &&
+	       acl_empty(&c->cfg->acls.allow_reg);
+}
+
 /* REGISTER, request or response; the request kinds first get received/rport and Route processing. */
 static enum sip_verdict step_handle(struct sip_pipeline *p, struct sip_ticket *t)
 {
@@ -340,6 +353,10 @@ static enum sip_verdict step_handle(struct sip_pipeline *p, struct sip_ticket *t
 	if (sipmsg_is_method(t->msg, "REGISTER")) {
 		if (sipreg_for_me(p, t))
 			return sipreg_registrar(p, t);
+		if (register_from_wan(p, t)) {
+			sipresp_reply(p, t, 403, "REGISTER relayed from the WAN side");
+			return SIP_DONE;
+		}
 		t->dir = SIP_DIR_OUTGOING;    /* only phones register through us */
 	}
 	return t->dir == SIP_DIR_INCOMING ? step_request_incoming(p, t) : step_request_outgoing(p, t);
