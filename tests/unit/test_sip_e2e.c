@@ -223,14 +223,68 @@ START_TEST(test_register_then_call_in)
 }
 END_TEST
 
+/* Reads from a connected TCP socket while the loop runs (at most 2 s). */
+static void wait_tcp(struct e2e *e, int fd, char *buf, size_t size)
+{
+	ssize_t n = -1;
+
+	for (int i = 0; i < 40 && n <= 0; i++) {
+		el_run_once(e->el, 50);
+		n = recv(fd, buf, size - 1, MSG_DONTWAIT);
+	}
+	ck_assert_msg(n > 0, "nothing arrived on the TCP connection");
+	buf[n] = '\0';
+}
+
+/* A phone on TCP: the registrar's answer comes back on the phone's own connection. */
+START_TEST(test_register_over_tcp)
+{
+	struct e2e e;
+	struct sockaddr_in sa = { .sin_family = AF_INET }, me = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(me);
+	char msg[4096], got[4096], via[512], from_ip[INET_ADDRSTRLEN];
+	int fd;
+
+	e2e_setup(&e);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	inet_pton(AF_INET, PHONE_IP, &me.sin_addr);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0);
+	sa.sin_port = htons(e.port);
+	inet_pton(AF_INET, LAN_IP, &sa.sin_addr);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&me, &sl), 0);
+	snprintf(msg, sizeof(msg),
+		 "REGISTER sip:%s:%u;transport=udp SIP/2.0\r\nVia: SIP/2.0/TCP %s:5090;branch=z9hG4bKt1\r\n"
+		 "Max-Forwards: 70\r\nFrom: <sip:carol@%s>;tag=t1\r\nTo: <sip:carol@%s>\r\nCall-ID: e2e-tcp\r\n"
+		 "CSeq: 1 REGISTER\r\nContact: <sip:carol@%s:5090;transport=tcp>\r\nContent-Length: 0\r\n\r\n",
+		 PROVIDER_IP, e.provider_port, PHONE_IP, PROVIDER_IP, PROVIDER_IP, PHONE_IP);
+	ck_assert_int_eq(send(fd, msg, strlen(msg), 0), (ssize_t)strlen(msg));
+	wait_recv(&e, e.provider, got, sizeof(got), from_ip);
+	ck_assert_msg(strncmp(got, "REGISTER ", 9) == 0, "%s", got);
+	ck_assert_msg(strstr(got, PHONE_IP) == NULL, "LAN address leaked: %s", got);
+	header(got, "Via", via, sizeof(via));
+	snprintf(msg, sizeof(msg),
+		 "SIP/2.0 200 OK\r\nVia: %s\r\nFrom: <sip:carol@%s>;tag=t1\r\nTo: <sip:carol@%s>;tag=p9\r\n"
+		 "Call-ID: e2e-tcp\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n", via, PROVIDER_IP, PROVIDER_IP);
+	send_to_proxy(&e, e.provider, WAN_IP, msg);
+	wait_tcp(&e, fd, got, sizeof(got));
+	ck_assert_msg(strncmp(got, "SIP/2.0 200 ", 12) == 0, "%s", got);
+	snprintf(msg, sizeof(msg), "rport=%u;received=%s", ntohs(me.sin_port), PHONE_IP);
+	ck_assert_msg(strstr(got, msg) != NULL, "%s", got);
+	close(fd);
+	e2e_teardown(&e);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sip_e2e");
-	TCase *tc = tcase_create("udp");
+	TCase *tc = tcase_create("loopback");
 	SRunner *sr;
 	int failed;
 
 	tcase_add_test(tc, test_register_then_call_in);
+	tcase_add_test(tc, test_register_over_tcp);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
