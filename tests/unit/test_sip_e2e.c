@@ -148,10 +148,31 @@ static int count(const char *msg, const char *what)
 	return n;
 }
 
+/* The next datagram on fd must come from the proxy's side_ip and start with start. */
+static void expect_arrival(struct e2e *e, int fd, char *got, size_t size, const char *side_ip, const char *start)
+{
+	char from_ip[INET_ADDRSTRLEN];
+
+	wait_recv(e, fd, got, size, from_ip);
+	ck_assert_str_eq(from_ip, side_ip);
+	ck_assert_msg(strncmp(got, start, strlen(start)) == 0, "expected %s: %s", start, got);
+}
+
+/* The first Contact must read <sip:user@ip:port>suffix; it is copied to contact. */
+static void expect_contact(const char *got, const char *user, const char *ip, unsigned port, const char *suffix,
+			   char *contact, size_t size)
+{
+	char want[256];
+
+	header(got, "Contact", contact, size);
+	snprintf(want, sizeof(want), "<sip:%s@%s:%u>%s", user, ip, port, suffix);
+	ck_assert_str_eq(contact, want);
+}
+
 START_TEST(test_register_then_call_in)
 {
 	struct e2e e;
-	char msg[4096], got[4096], via[512], contact[512], from_ip[INET_ADDRSTRLEN], want[128];
+	char msg[4096], got[4096], via[512], contact[512], want[128];
 
 	e2e_setup(&e);
 	/* The phone registers with the provider through the proxy. */
@@ -161,14 +182,10 @@ START_TEST(test_register_then_call_in)
 		 "CSeq: 1 REGISTER\r\nContact: <sip:alice@%s:%u>\r\nExpires: 600\r\nContent-Length: 0\r\n\r\n",
 		 PROVIDER_IP, e.provider_port, PHONE_IP, e.phone_port, PROVIDER_IP, PROVIDER_IP, PHONE_IP, e.phone_port);
 	send_to_proxy(&e, e.phone, LAN_IP, msg);
-	wait_recv(&e, e.provider, got, sizeof(got), from_ip);
-	ck_assert_str_eq(from_ip, WAN_IP);                      /* left through the WAN socket */
-	ck_assert_msg(strncmp(got, "REGISTER ", 9) == 0, "%s", got);
+	expect_arrival(&e, e.provider, got, sizeof(got), WAN_IP, "REGISTER ");   /* out of the WAN socket */
 	ck_assert_int_eq(count(got, "\r\nVia: "), 1);
 	ck_assert_msg(strstr(got, PHONE_IP) == NULL, "LAN address leaked: %s", got);
-	header(got, "Contact", contact, sizeof(contact));
-	snprintf(want, sizeof(want), "<sip:alice@%s:%u>", WAN_IP, e.port);
-	ck_assert_str_eq(contact, want);
+	expect_contact(got, "alice", WAN_IP, e.port, "", contact, sizeof(contact));
 
 	/* The provider accepts. */
 	header(got, "Via", via, sizeof(via));
@@ -177,14 +194,10 @@ START_TEST(test_register_then_call_in)
 		 "Call-ID: e2e-1\r\nCSeq: 1 REGISTER\r\nContact: %s;expires=300\r\nContent-Length: 0\r\n\r\n",
 		 via, PROVIDER_IP, PROVIDER_IP, contact);
 	send_to_proxy(&e, e.provider, WAN_IP, msg);
-	wait_recv(&e, e.phone, got, sizeof(got), from_ip);
-	ck_assert_str_eq(from_ip, LAN_IP);
-	ck_assert_msg(strncmp(got, "SIP/2.0 200 ", 12) == 0, "%s", got);
+	expect_arrival(&e, e.phone, got, sizeof(got), LAN_IP, "SIP/2.0 200 ");
 	header(got, "Via", via, sizeof(via));
 	ck_assert_msg(strstr(via, "branch=z9hG4bKe2e1") != NULL, "phone's Via not restored: %s", got);
-	header(got, "Contact", contact, sizeof(contact));
-	snprintf(want, sizeof(want), "<sip:alice@%s:%u>;expires=300", PHONE_IP, e.phone_port);
-	ck_assert_str_eq(contact, want);
+	expect_contact(got, "alice", PHONE_IP, e.phone_port, ";expires=300", contact, sizeof(contact));
 
 	/* A call from the provider to the public contact reaches the phone. */
 	snprintf(msg, sizeof(msg),
@@ -193,10 +206,8 @@ START_TEST(test_register_then_call_in)
 		 "Contact: <sip:bob@%s:%u>\r\nContent-Length: 0\r\n\r\n",
 		 WAN_IP, e.port, PROVIDER_IP, e.provider_port, PROVIDER_IP, PROVIDER_IP, PROVIDER_IP, e.provider_port);
 	send_to_proxy(&e, e.provider, WAN_IP, msg);
-	wait_recv(&e, e.phone, got, sizeof(got), from_ip);
-	ck_assert_str_eq(from_ip, LAN_IP);
 	snprintf(want, sizeof(want), "INVITE sip:alice@%s:%u SIP/2.0\r\n", PHONE_IP, e.phone_port);
-	ck_assert_msg(strncmp(got, want, strlen(want)) == 0, "%s", got);
+	expect_arrival(&e, e.phone, got, sizeof(got), LAN_IP, want);
 	ck_assert_int_eq(count(got, "\r\nVia: "), 2);
 
 	/* The phone answers; the provider sees the public contact and only its own Via. */
@@ -211,14 +222,10 @@ START_TEST(test_register_then_call_in)
 		 "Contact: <sip:alice@%s:%u>\r\nContent-Length: 0\r\n\r\n",
 		 PROVIDER_IP, PROVIDER_IP, PHONE_IP, e.phone_port);
 	send_to_proxy(&e, e.phone, LAN_IP, msg);
-	wait_recv(&e, e.provider, got, sizeof(got), from_ip);
-	ck_assert_str_eq(from_ip, WAN_IP);
-	ck_assert_msg(strncmp(got, "SIP/2.0 200 ", 12) == 0, "%s", got);
+	expect_arrival(&e, e.provider, got, sizeof(got), WAN_IP, "SIP/2.0 200 ");
 	ck_assert_int_eq(count(got, "\r\nVia: "), 1);
 	ck_assert_msg(strstr(got, PHONE_IP) == NULL, "LAN address leaked: %s", got);
-	header(got, "Contact", contact, sizeof(contact));
-	snprintf(want, sizeof(want), "<sip:alice@%s:%u>", WAN_IP, e.port);
-	ck_assert_str_eq(contact, want);
+	expect_contact(got, "alice", WAN_IP, e.port, "", contact, sizeof(contact));
 	e2e_teardown(&e);
 }
 END_TEST
@@ -242,7 +249,7 @@ START_TEST(test_register_over_tcp)
 	struct e2e e;
 	struct sockaddr_in sa = { .sin_family = AF_INET }, me = { .sin_family = AF_INET };
 	socklen_t sl = sizeof(me);
-	char msg[4096], got[4096], via[512], from_ip[INET_ADDRSTRLEN];
+	char msg[4096], got[4096], via[512];
 	int fd;
 
 	e2e_setup(&e);
@@ -259,8 +266,7 @@ START_TEST(test_register_over_tcp)
 		 "CSeq: 1 REGISTER\r\nContact: <sip:carol@%s:5090;transport=tcp>\r\nContent-Length: 0\r\n\r\n",
 		 PROVIDER_IP, e.provider_port, PHONE_IP, PROVIDER_IP, PROVIDER_IP, PHONE_IP);
 	ck_assert_int_eq(send(fd, msg, strlen(msg), 0), (ssize_t)strlen(msg));
-	wait_recv(&e, e.provider, got, sizeof(got), from_ip);
-	ck_assert_msg(strncmp(got, "REGISTER ", 9) == 0, "%s", got);
+	expect_arrival(&e, e.provider, got, sizeof(got), WAN_IP, "REGISTER ");
 	ck_assert_msg(strstr(got, PHONE_IP) == NULL, "LAN address leaked: %s", got);
 	header(got, "Via", via, sizeof(via));
 	snprintf(msg, sizeof(msg),
