@@ -103,8 +103,11 @@ void sip_pipeline_destroy(struct sip_pipeline *p)
 	free(p);
 }
 
-void sip_pipeline_set_public(struct sip_pipeline *p, struct in_addr public_addr)
+void sip_pipeline_set_addrs(struct sip_pipeline *p, struct in_addr inbound, struct in_addr outbound,
+			    struct in_addr public_addr)
 {
+	p->ctx.inbound = inbound;
+	p->ctx.outbound = outbound;
 	p->ctx.public_addr = public_addr;
 }
 
