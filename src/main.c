@@ -9,7 +9,10 @@
 #include "event_loop.h"
 #include "log.h"
 #include "netif.h"
+#include "registrar.h"
 #include "rtp_relay.h"
+#include "sip_media.h"
+#include "sip_pipeline.h"
 #include "sip_transport.h"
 #include "siproxd.h"
 
@@ -116,24 +119,93 @@ static void sx_apply_logging(const struct siproxd *sx)
 	log_set_silence(sx->cfg->silence_log);
 }
 
-/*
- * The SIP pipeline's entry point. Until sip_pipeline.h exists the message is only logged;
- * the pipeline will be created in sx_pipeline_create() and called from here.
- */
+/* The transport's receive callback: every SIP message goes through the pipeline. */
 static void sx_sip_received(void *ud, const char *buf, size_t len, const struct sip_peer *from)
 {
-	char peer[INET_ADDRSTRLEN];
+	struct siproxd *sx = ud;
 
-	(void)ud;
-	(void)buf;
-	inet_ntop(AF_INET, &from->addr.sin_addr, peer, sizeof peer);
-	log_debug(DBCLASS_NET, "received %zu bytes from %s:%u over %s; no SIP pipeline yet, dropped", len, peer,
-		  ntohs(from->addr.sin_port), from->proto == SIP_PROTO_TCP ? "TCP" : "UDP");
+	if (sx->pipeline)
+		sip_pipeline_input(sx->pipeline, buf, len, from);
+}
+
+static int sx_sip_send(void *ud, const struct sip_peer *to, const char *buf, size_t len, sip_sent_fn done,
+		       void *done_ud)
+{
+	struct siproxd *sx = ud;
+
+	return sip_transport_send(sx->transport, to, buf, len, done, done_ud);
+}
+
+/* The relay may start after the pipeline (an interface without an address yet). */
+static int sx_sip_media(void *ud, const struct sip_media_msg *m)
+{
+	struct siproxd *sx = ud;
+
+	return sx->rtp ? sipmedia_relay(sx->rtp, m) : 0;
+}
+
+static int64_t sx_wall_clock(void *ud)
+{
+	struct siproxd *sx = ud;
+
+	return el_wall_s(sx->el);
+}
+
+/* What the pipeline writes and recognises as its own; 0.0.0.0 while an interface has none. */
+static void sx_pipeline_addrs(struct siproxd *sx)
+{
+	struct in_addr in = { 0 }, out = { 0 }, pub;
+
+	netif_addr(sx->netif, NETIF_INBOUND, &in);
+	netif_addr(sx->netif, NETIF_OUTBOUND, &out);
+	if (netif_outbound_public(sx->netif, &pub) < 0)
+		pub = out;
+	sip_pipeline_set_addrs(sx->pipeline, in, out, pub);
+}
+
+static void sx_save_registrations(struct siproxd *sx)
+{
+	if (sip_pipeline_save_registrations(sx->pipeline) < 0)
+		log_warn("cannot save the registrations to %s: %s", sx->cfg->registration_file, strerror(errno));
+}
+
+static void sx_sip_tick(struct event_loop *el, void *ud)
+{
+	struct siproxd *sx = ud;
+	int64_t now = el_wall_s(el);
+
+	sip_pipeline_tick(sx->pipeline);
+	if (sx->next_autosave && now >= sx->next_autosave) {
+		sx_save_registrations(sx);
+		sx->next_autosave = now + sx->cfg->autosave_registrations;
+	}
+	el_timer_start(el, &sx->sip_timer, 1000, sx_sip_tick, sx);
 }
 
 static int sx_pipeline_create(struct siproxd *sx)
 {
-	(void)sx;
+	struct sip_pipeline_ctx ctx = {
+		.cfg = sx->cfg, .dns = sx->dns, .auth = sx->auth, .loop = sx->el,
+		.send = sx_sip_send, .send_ud = sx, .now = sx_wall_clock, .now_ud = sx,
+		.sdp_rewrite = sx->cfg->rtp_proxy_enable ? sx_sip_media : NULL, .sdp_ud = sx,
+	};
+
+	sx->reg = reg_create((size_t)sx->cfg->max_registrations);
+	if (!sx->reg) {
+		log_error("cannot create the registration table: %s", strerror(errno));
+		return -1;
+	}
+	reg_set_clock(sx->reg, sx_wall_clock, sx);
+	ctx.reg = sx->reg;
+	sx->pipeline = sip_pipeline_create(&ctx);
+	if (!sx->pipeline) {
+		log_error("cannot create the SIP pipeline: out of memory");
+		return -1;
+	}
+	sx_pipeline_addrs(sx);
+	if (sx->cfg->autosave_registrations > 0)
+		sx->next_autosave = el_wall_s(sx->el) + sx->cfg->autosave_registrations;
+	el_timer_start(sx->el, &sx->sip_timer, 1000, sx_sip_tick, sx);
 	return 0;
 }
 
@@ -262,6 +334,8 @@ static void sx_netif_changed(void *ud, enum netif_side side, struct in_addr old_
 	struct siproxd *sx = ud;
 
 	(void)old_addr;
+	if (sx->pipeline)
+		sx_pipeline_addrs(sx);
 	if (side == NETIF_PUBLIC || !new_addr.s_addr || !sx->transport)
 		return;
 	if (sip_transport_listen(sx->transport, &new_addr, 1, (uint16_t)sx->cfg->sip_listen_port) < 0)
@@ -477,12 +551,22 @@ static int sx_start(struct siproxd *sx)
 		log_error("%s", err);
 		return -1;
 	}
+	/* As the classic: the file is read inside the jail, as the unprivileged user. */
+	if (sip_pipeline_load_registrations(sx->pipeline) < 0)
+		log_warn("cannot read the registrations from %s: %s", sx->cfg->registration_file, strerror(errno));
 	return sx_signals(sx);
 }
 
 static void sx_stop(struct siproxd *sx)
 {
 	/* Reverse order of sx_start(); each destroy accepts NULL. */
+	if (sx->pipeline) {
+		sx_save_registrations(sx);
+		el_timer_stop(sx->el, &sx->sip_timer);
+		sip_pipeline_destroy(sx->pipeline);
+	}
+	if (sx->reg)
+		reg_destroy(sx->reg);
 	if (sx->rtp)
 		rtp_relay_destroy(sx->rtp);
 	if (sx->transport)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "daemon.h"
+#include "event_loop.h"
 
 struct config;
 struct event_loop;
@@ -15,6 +16,8 @@ struct sip_transport;
 struct debug_port;
 struct digest_auth;
 struct rtp_relay;
+struct registrar;
+struct sip_pipeline;
 
 struct siproxd {
 	struct config *cfg;             /* the active configuration; its contents are swapped on SIGHUP,
@@ -30,10 +33,10 @@ struct siproxd {
 	struct digest_auth *auth;       /* NULL when proxy_auth_realm is unset */
 	struct rtp_relay *rtp;          /* NULL with rtp_proxy_enable = 0, or until both sides have
 					 * an address */
-	/*
-	 * The SIP pipeline (sip_pipeline.h) belongs here: created in main.c's sx_pipeline_create()
-	 * and fed by sx_sip_received(), the transport's receive callback.
-	 */
+	struct registrar *reg;          /* the registrations */
+	struct sip_pipeline *pipeline;  /* fed by the transport's receive callback */
+	struct el_timer sip_timer;      /* once a second: registrations expire, autosave */
+	int64_t next_autosave;          /* wall clock; 0 = no autosave */
 	char *pid_path;                 /* absolute; NULL when no PID file is wanted */
 	struct pidfile pidfile;
 
