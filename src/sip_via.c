@@ -50,6 +50,24 @@ static void md5_add(osip_MD5_CTX *ctx, const char *s)
 	osip_MD5Update(ctx, (unsigned char *)"|", 1);
 }
 
+/* "z9hG4bK" and the digest in lower-case hex, cut to fit size; one snprintf per byte cost more than the digest. */
+static void branch_text(const unsigned char *d, size_t dlen, char *out, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	static const char magic[] = "z9hG4bK";
+	size_t n = 0;
+
+	if (size == 0)
+		return;
+	for (; n < sizeof(magic) - 1 && n + 1 < size; n++)
+		out[n] = magic[n];
+	for (size_t i = 0; i < dlen && n + 2 < size; i++) {
+		out[n++] = hex[d[i] >> 4];
+		out[n++] = hex[d[i] & 0xf];
+	}
+	out[n] = '\0';
+}
+
 /*
  * RFC 3261 §16.11 stateless branch: a function of the received branch (or of the fields that
  * identify the transaction when the sender is pre-3261), so that retransmissions, CANCEL and a
@@ -83,9 +101,7 @@ static void via_branch(const struct sip_ticket *t, char *out, size_t size)
 		md5_add(&ctx, sipmsg_uri_str(m->req_uri, uri, sizeof(uri)));
 	}
 	osip_MD5Final(d, &ctx);
-	snprintf(out, size, "z9hG4bK");
-	for (size_t i = 0; i < sizeof(d) && 7 + 2 * i + 2 < size; i++)
-		snprintf(out + 7 + 2 * i, 3, "%02x", d[i]);
+	branch_text(d, sizeof(d), out, size);
 }
 
 /*
