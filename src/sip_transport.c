@@ -21,6 +21,11 @@
 #define UDP_MAX_DATAGRAM 65535
 /* Datagrams read per wake-up, so that UDP cannot starve TCP and RTP sockets. */
 #define UDP_READ_BATCH 64
+/*
+ * Datagrams per recvmmsg call: one system call, and no failing call at the end when the queue
+ * holds fewer, instead of one recvfrom per datagram. Each needs a whole-datagram buffer.
+ */
+#define UDP_MMSG 8
 /* Port 0 (tests) picks a UDP port that must also be free for TCP: tries this many. */
 #define EPHEMERAL_TRIES 16
 
@@ -39,7 +44,7 @@ struct sip_transport {
 	struct udp_sock **udp;
 	size_t nudp;
 	uint16_t port;
-	char *udp_buf;   /* UDP_MAX_DATAGRAM + 1 for the terminating NUL */
+	char *udp_buf;   /* UDP_MMSG buffers of UDP_MAX_DATAGRAM + 1 (the terminating NUL) */
 };
 
 const char *sip_addr_str(const struct sockaddr_in *a, char *buf, size_t len)
@@ -70,7 +75,7 @@ struct sip_transport *sip_transport_create(struct event_loop *el, const struct c
 	t->dscp = cfg->sip_dscp;
 	t->rx = rx;
 	t->rx_ud = rx_ud;
-	t->udp_buf = malloc(UDP_MAX_DATAGRAM + 1);
+	t->udp_buf = malloc(UDP_MMSG * (size_t)(UDP_MAX_DATAGRAM + 1));
 	t->tcp = sip_tcp_create(el, cfg, rx, rx_ud);
 	if (!t->udp_buf || !t->tcp) {
 		sip_transport_destroy(t);
@@ -105,30 +110,53 @@ static bool udp_is_keepalive(const char *b, size_t n)
 	return true;
 }
 
+/* One received datagram: keep-alives go, the rest to the receiver as a NUL-terminated string. */
+static void udp_deliver(struct sip_transport *t, struct udp_sock *s, char *buf, size_t n,
+			const struct sockaddr_in *src)
+{
+	struct sip_peer from = { .local = s->addr, .proto = SIP_PROTO_UDP, .addr = *src };
+	char a[SIP_ADDR_STRLEN];
+
+	if (udp_is_keepalive(buf, n)) {
+		log_debug(DBCLASS_BABBLE, "UDP keep-alive from %s dropped", sip_addr_str(&from.addr, a, sizeof(a)));
+		return;
+	}
+	buf[n] = '\0';
+	t->rx(t->rx_ud, buf, n, &from);
+}
+
 static void on_udp(struct event_loop *el, int fd, unsigned events, void *ud)
 {
 	struct udp_sock *s = ud;
 	struct sip_transport *t = s->t;
-	char a[SIP_ADDR_STRLEN];
+	struct mmsghdr mm[UDP_MMSG];
+	struct iovec iov[UDP_MMSG];
+	struct sockaddr_in src[UDP_MMSG];
 
-	for (int i = 0; i < UDP_READ_BATCH; i++) {
-		struct sip_peer from = { .local = s->addr, .proto = SIP_PROTO_UDP };
-		socklen_t alen = sizeof(from.addr);
-		ssize_t n = recvfrom(fd, t->udp_buf, UDP_MAX_DATAGRAM, 0, (struct sockaddr *)&from.addr, &alen);
+	for (int done = 0; done < UDP_READ_BATCH;) {
+		unsigned want = UDP_READ_BATCH - done < UDP_MMSG ? (unsigned)(UDP_READ_BATCH - done) : UDP_MMSG;
+		int got;
 
-		if (n < 0) {
+		for (unsigned i = 0; i < want; i++) {
+			iov[i] = (struct iovec){ .iov_base = t->udp_buf + i * (size_t)(UDP_MAX_DATAGRAM + 1),
+						 .iov_len = UDP_MAX_DATAGRAM };
+			mm[i] = (struct mmsghdr){ .msg_hdr = { .msg_name = &src[i], .msg_namelen = sizeof(src[i]),
+							       .msg_iov = &iov[i], .msg_iovlen = 1 } };
+		}
+		got = recvmmsg(fd, mm, want, 0, NULL);
+		if (got < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				log_debug(DBCLASS_NET, "UDP receive on %s: %s", inet_ntoa(s->addr), strerror(errno));
 			return;
 		}
-		if (udp_is_keepalive(t->udp_buf, (size_t)n)) {
-			log_debug(DBCLASS_BABBLE, "UDP keep-alive from %s dropped", sip_addr_str(&from.addr, a, sizeof(a)));
-			continue;
-		}
-		t->udp_buf[n] = '\0';
-		t->rx(t->rx_ud, t->udp_buf, (size_t)n, &from);
+		for (int i = 0; i < got; i++)
+			udp_deliver(t, s, iov[i].iov_base, mm[i].msg_len, &src[i]);
+		done += got;
+		/* Fewer than asked for: the queue is empty, no need for a call that fails with EAGAIN. */
+		if ((unsigned)got < want)
+			return;
 	}
 }
 
