@@ -306,7 +306,8 @@ static void client_phase(struct client *c, int64_t until, bool once)
 	free(pf);
 }
 
-static long proc_cpu_ticks(long pid)
+/* utime + stime of pid in clock ticks; *user (when given) gets utime alone. */
+static long proc_cpu_ticks(long pid, long *user)
 {
 	char path[64], buf[2048], *p;
 	unsigned long ut = 0, st = 0;
@@ -323,6 +324,8 @@ static long proc_cpu_ticks(long pid)
 	p = strrchr(buf, ')');   /* the command name may hold spaces */
 	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
 		return -1;
+	if (user)
+		*user = (long)ut;
 	return (long)(ut + st);
 }
 
@@ -331,7 +334,7 @@ static int run_client(char **av, int ac)
 	struct client c = { 0 };
 	struct in_addr first;
 	int seconds;
-	long pid = ac > 10 ? strtol(av[10], NULL, 10) : 0, t0 = -1, t1 = -1;
+	long pid = ac > 10 ? strtol(av[10], NULL, 10) : 0, t0 = -1, t1 = -1, u0 = 0, u1 = 0;
 	int64_t start, end;
 
 	c.proxy.sin_family = AF_INET;
@@ -366,12 +369,12 @@ static int run_client(char **av, int ac)
 	c.done = c.errors = c.lost = 0;
 
 	if (pid)
-		t0 = proc_cpu_ticks(pid);
+		t0 = proc_cpu_ticks(pid, &u0);
 	start = now_ms();
 	client_phase(&c, start + (int64_t)seconds * 1000, false);
 	end = now_ms();
 	if (pid)
-		t1 = proc_cpu_ticks(pid);
+		t1 = proc_cpu_ticks(pid, &u1);
 	{
 		double s = (double)(end - start) / 1000;
 		double hz = (double)sysconf(_SC_CLK_TCK);
@@ -379,8 +382,10 @@ static int run_client(char **av, int ac)
 		printf("steady: phones=%u window=%u %.1f s: %lu ok, %lu errors, %lu lost, %.0f REGISTER/s", c.phones,
 		       c.window, s, c.done, c.errors, c.lost, (double)c.done / s);
 		if (t0 >= 0 && t1 >= 0 && c.done)
-			printf(", cpu of pid %ld: %.2f s = %.1f us/REGISTER", pid, (double)(t1 - t0) / hz,
-			       (double)(t1 - t0) / hz * 1e6 / (double)c.done);
+			printf(", cpu of pid %ld: %.2f s = %.1f us/REGISTER (user %.1f + system %.1f)", pid,
+			       (double)(t1 - t0) / hz, (double)(t1 - t0) / hz * 1e6 / (double)c.done,
+			       (double)(u1 - u0) / hz * 1e6 / (double)c.done,
+			       (double)((t1 - u1) - (t0 - u0)) / hz * 1e6 / (double)c.done);
 		printf("\n");
 	}
 	for (unsigned k = 0; k < c.naddr; k++)
