@@ -117,12 +117,11 @@ static int64_t via_ttl(const osip_message_t *m)
 static int via_hide(struct sip_pipeline *p, struct sip_ticket *t, const char *branch)
 {
 	osip_list_t *l = &t->msg->vias;
-	size_t cap = 512, used = 0;
-	char *lines = malloc(cap), *v;
+	char local[SIPVIA_MAX];      /* enough for the usual one or two Vias; longer stacks go to the heap */
+	size_t cap = sizeof(local), used = 0;
+	char *lines = local, *v;
 	int rc = -1;
 
-	if (!lines)
-		return -1;
 	lines[0] = '\0';
 	for (int i = 0; i < osip_list_size(l); i++) {
 		size_t n;
@@ -131,13 +130,17 @@ static int via_hide(struct sip_pipeline *p, struct sip_ticket *t, const char *br
 			goto out;
 		n = strlen(v);
 		if (used + n + 2 > cap) {
-			char *bigger = realloc(lines, cap = 2 * (used + n + 2));
+			size_t bigger_cap = 2 * (used + n + 2);
+			char *bigger = lines == local ? malloc(bigger_cap) : realloc(lines, bigger_cap);
 
 			if (!bigger) {
 				osip_free(v);
 				goto out;
 			}
+			if (lines == local)
+				memcpy(bigger, local, used + 1);
 			lines = bigger;
+			cap = bigger_cap;
 		}
 		memcpy(lines + used, v, n);
 		used += n;
@@ -151,7 +154,8 @@ static int via_hide(struct sip_pipeline *p, struct sip_ticket *t, const char *br
 		sipmsg_via_pop(t->msg);
 	rc = 0;
 out:
-	free(lines);
+	if (lines != local)
+		free(lines);
 	return rc;
 }
 
@@ -176,13 +180,17 @@ int sipvia_add(struct sip_pipeline *p, struct sip_ticket *t, bool toward_wan, bo
 int sipvia_remove(struct sip_pipeline *p, struct sip_ticket *t)
 {
 	osip_via_t *via = osip_list_get(&t->msg->vias, 0);
-	const char *branch, *lines, *nl;
-	char copy[SIPVIA_MAX];
+	const char *branch, *lines, *nl, *method = sipmsg_cseq_method(t->msg);
+	char copy[SIPVIA_MAX], key[SIPVIA_MAX] = "";
+	/* CANCEL shares the INVITE's branch, whose responses are still to come. */
+	bool over = t->msg->status_code >= 200 && strcmp(method, "INVITE") != 0 && strcmp(method, "CANCEL") != 0;
 
 	if (!via || !sip_is_me(p, via->host, via->port))
 		return -1;
 	branch = sipmsg_via_param(via, "branch");
 	lines = branch ? via_stash_get(p->stash, branch, t->now) : NULL;
+	if (lines && over && strlen(branch) < sizeof(key))
+		memcpy(key, branch, strlen(branch) + 1);
 	sipmsg_via_pop(t->msg);
 	if (!lines)
 		return sipmsg_via_count(t->msg) > 0 ? 0 : -1;
@@ -203,5 +211,8 @@ int sipvia_remove(struct sip_pipeline *p, struct sip_ticket *t)
 			return -1;
 		}
 	}
+	/* Done with the lines: a finished transaction's entry goes now rather than after its 64 s. */
+	if (*key)
+		via_stash_drop(p->stash, key);
 	return 0;
 }

@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* key and vias share one allocation ("key\0vias\0"): one malloc and one free per request. */
 struct stash_entry {
-	char *key;
+	char *key;             /* NULL: a hole left by via_stash_drop(), reclaimed when it reaches head */
 	char *vias;
+	uint64_t hash;         /* of key: a chain walk compares keys only when the hashes agree */
 	int64_t until;
 	size_t chain;          /* next entry in the same bucket, index + 1; 0 ends the chain */
 };
@@ -15,18 +17,24 @@ struct stash_entry {
 /* Entries live in a ring in insertion order, so the oldest one is always at head. */
 struct via_stash {
 	struct stash_entry *ring;
-	size_t max, head, count;
+	size_t max, head, count;   /* count: ring slots in use, holes included */
+	size_t holes;
 	size_t *buckets;       /* index + 1 of the first entry, 0 = empty */
 	size_t nbuckets;
 };
 
-static size_t stash_hash(const struct via_stash *s, const char *key)
+static uint64_t stash_hash(const char *key)
 {
 	uint64_t h = 1469598103934665603ull;   /* FNV-1a */
 
 	for (; *key; key++)
 		h = (h ^ (unsigned char)*key) * 1099511628211ull;
-	return (size_t)(h & (s->nbuckets - 1));
+	return h;
+}
+
+static size_t *stash_bucket(struct via_stash *s, uint64_t h)
+{
+	return &s->buckets[h & (s->nbuckets - 1)];
 }
 
 struct via_stash *via_stash_create(size_t max)
@@ -53,80 +61,110 @@ void via_stash_destroy(struct via_stash *s)
 	if (!s)
 		return;
 	if (s->ring)
-		for (size_t i = 0; i < s->max; i++) {
+		for (size_t i = 0; i < s->max; i++)
 			free(s->ring[i].key);
-			free(s->ring[i].vias);
-		}
 	free(s->ring);
 	free(s->buckets);
 	free(s);
 }
 
-static struct stash_entry *stash_find(struct via_stash *s, const char *key)
+static struct stash_entry *stash_find(struct via_stash *s, const char *key, uint64_t h)
 {
-	for (size_t i = s->buckets[stash_hash(s, key)]; i; i = s->ring[i - 1].chain)
-		if (strcmp(s->ring[i - 1].key, key) == 0)
+	for (size_t i = *stash_bucket(s, h); i; i = s->ring[i - 1].chain)
+		if (s->ring[i - 1].hash == h && strcmp(s->ring[i - 1].key, key) == 0)
 			return &s->ring[i - 1];
 	return NULL;
+}
+
+/* Takes the entry out of its bucket's chain and frees its text; the ring slot becomes a hole. */
+static void stash_unlink(struct via_stash *s, struct stash_entry *e)
+{
+	size_t *link = stash_bucket(s, e->hash), idx = (size_t)(e - s->ring) + 1;
+
+	while (*link != idx)
+		link = &s->ring[*link - 1].chain;
+	*link = e->chain;
+	free(e->key);
+	memset(e, 0, sizeof(*e));
 }
 
 static void stash_drop_oldest(struct via_stash *s)
 {
 	struct stash_entry *e = &s->ring[s->head];
-	size_t *link = &s->buckets[stash_hash(s, e->key)];
 
-	while (*link != s->head + 1)
-		link = &s->ring[*link - 1].chain;
-	*link = e->chain;
-	free(e->key);
-	free(e->vias);
-	memset(e, 0, sizeof(*e));
+	if (e->key)
+		stash_unlink(s, e);
+	else
+		s->holes--;
 	s->head = (s->head + 1) % s->max;
 	s->count--;
 }
 
+/* "key\0vias\0" in one block. */
+static char *stash_text(const char *key, const char *vias)
+{
+	size_t kl = strlen(key) + 1, vl = strlen(vias) + 1;
+	char *block = malloc(kl + vl);
+
+	if (block) {
+		memcpy(block, key, kl);
+		memcpy(block + kl, vias, vl);
+	}
+	return block;
+}
+
 int via_stash_put(struct via_stash *s, const char *branch, const char *vias, int64_t now, int64_t ttl)
 {
-	struct stash_entry *e = stash_find(s, branch);
-	char *copy = strdup(vias);
-	size_t slot, b;
+	uint64_t h = stash_hash(branch);
+	struct stash_entry *e = stash_find(s, branch, h);
+	char *block = stash_text(branch, vias);
+	size_t slot, *bucket;
 
-	if (!copy)
+	if (!block)
 		return -1;
 	if (e) {
-		free(e->vias);
-		e->vias = copy;
+		free(e->key);
+		e->key = block;
+		e->vias = block + strlen(branch) + 1;
 		e->until = now + ttl;
 		return 0;
 	}
-	while (s->count > 0 && (s->count == s->max || now > s->ring[s->head].until))
+	/* Holes (until 0) at head go at once; a full ring drops its oldest entry. */
+	while (s->count > 0 && (s->count == s->max || now > s->ring[s->head].until || !s->ring[s->head].key))
 		stash_drop_oldest(s);
 	slot = (s->head + s->count) % s->max;
 	e = &s->ring[slot];
-	e->key = strdup(branch);
-	if (!e->key) {
-		free(copy);
-		return -1;
-	}
-	e->vias = copy;
+	e->key = block;
+	e->vias = block + strlen(branch) + 1;
+	e->hash = h;
 	e->until = now + ttl;
-	b = stash_hash(s, branch);
-	e->chain = s->buckets[b];
-	s->buckets[b] = slot + 1;
+	bucket = stash_bucket(s, h);
+	e->chain = *bucket;
+	*bucket = slot + 1;
 	s->count++;
 	return 0;
 }
 
 const char *via_stash_get(struct via_stash *s, const char *branch, int64_t now)
 {
-	struct stash_entry *e = stash_find(s, branch);
+	struct stash_entry *e = stash_find(s, branch, stash_hash(branch));
 
 	if (!e || now > e->until)
 		return NULL;
 	return e->vias;
 }
 
+void via_stash_drop(struct via_stash *s, const char *branch)
+{
+	struct stash_entry *e = stash_find(s, branch, stash_hash(branch));
+
+	if (e) {
+		stash_unlink(s, e);
+		s->holes++;
+	}
+}
+
 size_t via_stash_count(const struct via_stash *s)
 {
-	return s->count;
+	return s->count - s->holes;
 }
