@@ -362,22 +362,37 @@ static bool uri_ok(const char *s)
 }
 
 /*
- * The groups an entry belongs to under keys k. Obtained before anything changes so that an
- * ENOMEM leaves the table as it was; groups created for nothing are dropped again.
+ * group_obtain() for entry e (NULL: a new one): a refresh mostly keeps its groups, and comparing
+ * the key with the group e is already in costs less than a hash lookup in a large table.
  */
-static int groups_obtain(struct registrar *reg, const struct reg_keys *k, struct reg_group *g[RIX_COUNT])
+static struct reg_group *group_obtain_for(struct registrar *reg, const struct reg_entry *e, int ix,
+					  const void *key, size_t len)
+{
+	struct reg_group *cur = e ? e->link[ix].group : NULL;
+
+	if (cur && cur->len == len && memcmp(cur->key, key, len) == 0)
+		return cur;
+	return group_obtain(reg, ix, key, len);
+}
+
+/*
+ * The groups entry e (NULL: a new one) belongs to under keys k. Obtained before anything changes
+ * so that an ENOMEM leaves the table as it was; groups created for nothing are dropped again.
+ */
+static int groups_obtain(struct registrar *reg, const struct reg_entry *e, const struct reg_keys *k,
+			 struct reg_group *g[RIX_COUNT])
 {
 	memset(g, 0, RIX_COUNT * sizeof g[0]);
-	g[RIX_AOR] = group_obtain(reg, RIX_AOR, k->aor.str, k->aor.len);
-	g[RIX_CONTACT] = group_obtain(reg, RIX_CONTACT, k->contact.str, k->contact.len);
+	g[RIX_AOR] = group_obtain_for(reg, e, RIX_AOR, k->aor.str, k->aor.len);
+	g[RIX_CONTACT] = group_obtain_for(reg, e, RIX_CONTACT, k->contact.str, k->contact.len);
 	bool ok = g[RIX_AOR] && g[RIX_CONTACT];
 	if (ok && k->masq.str)
-		ok = (g[RIX_MASQ] = group_obtain(reg, RIX_MASQ, k->masq.str, k->masq.len)) != NULL;
+		ok = (g[RIX_MASQ] = group_obtain_for(reg, e, RIX_MASQ, k->masq.str, k->masq.len)) != NULL;
 	if (ok && k->src.s_addr)
-		ok = (g[RIX_SOURCE] = group_obtain(reg, RIX_SOURCE, &k->src, sizeof k->src)) != NULL;
+		ok = (g[RIX_SOURCE] = group_obtain_for(reg, e, RIX_SOURCE, &k->src, sizeof k->src)) != NULL;
 	if (ok && k->aor.user_len)
-		ok = (g[RIX_USER] = group_obtain(reg, RIX_USER, k->aor.str + k->aor.user_off,
-						 k->aor.user_len)) != NULL;
+		ok = (g[RIX_USER] = group_obtain_for(reg, e, RIX_USER, k->aor.str + k->aor.user_off,
+						     k->aor.user_len)) != NULL;
 	if (ok)
 		return 0;
 	for (int ix = 0; ix < RIX_COUNT; ix++)
@@ -396,27 +411,50 @@ static void groups_attach(struct registrar *reg, struct reg_entry *e, struct reg
 	}
 }
 
+/* The stored string cur when s equals it, else a copy of s (NULL: out of memory). */
+static char *str_update(char *cur, const char *s)
+{
+	return cur && strcmp(cur, s) == 0 ? cur : strdup(s);
+}
+
+/* Frees what str_update() copied, leaving the stored string. */
+static void str_update_undo(const char *cur, char *made)
+{
+	if (made != cur)
+		free(made);
+}
+
+/* Stores what str_update() returned, freeing the string it replaces. */
+static void str_update_commit(char **cur, char *made)
+{
+	if (made != *cur) {
+		free(*cur);
+		*cur = made;
+	}
+}
+
 static struct reg_binding *entry_refresh(struct registrar *reg, struct reg_entry *e, struct reg_keys *k,
 					 const char *aor, const char *true_url, const char *masq_url,
 					 int transport, int64_t expires, bool confirmed)
 {
 	struct reg_group *g[RIX_COUNT];
 
-	/* The strings may differ from the stored ones in what the keys ignore (params, case). */
-	char *a = strdup(aor), *t = strdup(true_url), *m = strdup(masq_url);
-	if (!a || !t || !m || groups_obtain(reg, k, g) < 0) {
-		free(a);
-		free(t);
-		free(m);
+	/*
+	 * The strings may differ from the stored ones in what the keys ignore (params, case); a
+	 * refresh usually repeats them, and then they are kept rather than copied again.
+	 */
+	char *a = str_update(e->b.aor, aor), *t = str_update(e->b.true_url, true_url);
+	char *m = str_update(e->b.masq_url, masq_url);
+	if (!a || !t || !m || groups_obtain(reg, e, k, g) < 0) {
+		str_update_undo(e->b.aor, a);
+		str_update_undo(e->b.true_url, t);
+		str_update_undo(e->b.masq_url, m);
 		errno = ENOMEM;
 		return NULL;
 	}
-	free(e->b.aor);
-	free(e->b.true_url);
-	free(e->b.masq_url);
-	e->b.aor = a;
-	e->b.true_url = t;
-	e->b.masq_url = m;
+	str_update_commit(&e->b.aor, a);
+	str_update_commit(&e->b.true_url, t);
+	str_update_commit(&e->b.masq_url, m);
 	groups_attach(reg, e, g);
 	e->b.transport = transport;
 	if (confirmed) {
@@ -449,7 +487,7 @@ static struct reg_binding *entry_add(struct registrar *reg, struct reg_keys *k, 
 	e->b.true_url = strdup(true_url);
 	e->b.masq_url = strdup(masq_url);
 	if (!e->b.aor || !e->b.true_url || !e->b.masq_url || heap_reserve(reg, reg->heap_len + 1) < 0 ||
-	    hmap_reserve(&reg->pairs, hmap_count(&reg->pairs) + 1) < 0 || groups_obtain(reg, k, g) < 0) {
+	    hmap_reserve(&reg->pairs, hmap_count(&reg->pairs) + 1) < 0 || groups_obtain(reg, NULL, k, g) < 0) {
 		entry_free(e);
 		errno = ENOMEM;
 		return NULL;
