@@ -4,3 +4,6 @@ bench_rtpload_SOURCES = bench/rtpload.c
 bench_rtpload_LDADD = src/libsiproxd.a $(DEPS_LIBS)
 noinst_PROGRAMS += bench/regbench
 bench_regbench_SOURCES = bench/regbench.c
+noinst_PROGRAMS += bench/pipebench
+bench_pipebench_SOURCES = bench/pipebench.c
+bench_pipebench_LDADD = src/libsiproxd.a $(DEPS_LIBS)
