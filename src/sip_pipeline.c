@@ -66,6 +66,17 @@ struct in_addr sip_seen_addr(const struct sip_pipeline *p, bool toward_wan)
 	return toward_wan ? p->ctx.public_addr : p->ctx.inbound;
 }
 
+const char *sip_seen_addr_str(const struct sip_pipeline *p, bool toward_wan)
+{
+	return toward_wan ? p->public_str : p->inbound_str;
+}
+
+static void addrs_text(struct sip_pipeline *p)
+{
+	sip_ip_str(p->ctx.inbound, p->inbound_str, sizeof(p->inbound_str));
+	sip_ip_str(p->ctx.public_addr, p->public_str, sizeof(p->public_str));
+}
+
 struct sip_pipeline *sip_pipeline_create(const struct sip_pipeline_ctx *ctx)
 {
 	struct sip_pipeline *p = calloc(1, sizeof(*p));
@@ -74,6 +85,7 @@ struct sip_pipeline *sip_pipeline_create(const struct sip_pipeline_ctx *ctx)
 	if (!p)
 		return NULL;
 	p->ctx = *ctx;
+	addrs_text(p);
 	if (p->ctx.max_dns_waiting == 0)
 		p->ctx.max_dns_waiting = 256;
 	if (p->ctx.max_tcp_waiting == 0)
@@ -109,6 +121,7 @@ void sip_pipeline_set_addrs(struct sip_pipeline *p, struct in_addr inbound, stru
 	p->ctx.inbound = inbound;
 	p->ctx.outbound = outbound;
 	p->ctx.public_addr = public_addr;
+	addrs_text(p);
 }
 
 void sip_pipeline_tick(struct sip_pipeline *p)

@@ -42,14 +42,14 @@ static bool contact_is_star(const osip_contact_t *c)
 }
 
 /* The host the WAN should see for this AoR: masked_host when its host is listed in mask_host. */
-static const char *masq_host(const struct sip_pipeline *p, const osip_uri_t *aor, char *buf, size_t size)
+static const char *masq_host(const struct sip_pipeline *p, const osip_uri_t *aor)
 {
 	const struct config *cfg = p->ctx.cfg;
 
 	for (size_t i = 0; aor->host && i < cfg->mask_host.n && i < cfg->masked_host.n; i++)
 		if (strcasecmp(aor->host, cfg->mask_host.v[i]) == 0)
 			return cfg->masked_host.v[i];
-	return sip_ip_str(p->ctx.public_addr, buf, size);
+	return sip_seen_addr_str(p, true);
 }
 
 /*
@@ -59,8 +59,7 @@ static const char *masq_host(const struct sip_pipeline *p, const osip_uri_t *aor
 static int masq_build(const struct sip_pipeline *p, const osip_uri_t *aor, const char *true_url, char *out,
 		      size_t size)
 {
-	char ip[INET_ADDRSTRLEN];
-	const char *user = aor->username, *host = masq_host(p, aor, ip, sizeof(ip));
+	const char *user = aor->username, *host = masq_host(p, aor);
 	struct reg_binding *other;
 	uint32_t h = 2166136261u;
 	int n;

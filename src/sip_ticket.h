@@ -28,6 +28,8 @@ struct sip_pipeline {
 	struct dns_wait *waits;      /* lookups in flight, to cancel on destroy */
 	struct tcp_wait *tcp_waits;  /* ring of max_tcp_waiting requests sent over TCP */
 	size_t tcp_next;             /* the oldest slot */
+	/* ctx.inbound and ctx.public_addr as text, kept with them: our Vias and Contacts need them per message. */
+	char inbound_str[INET_ADDRSTRLEN], public_str[INET_ADDRSTRLEN];
 };
 
 struct sip_ticket {
@@ -56,6 +58,8 @@ void sip_random(const struct sip_pipeline *p, void *buf, size_t len);
 bool sip_is_me(const struct sip_pipeline *p, const char *host, const char *port);
 /* Our address as seen by the side a message goes to: inbound toward the LAN, public toward the WAN. */
 struct in_addr sip_seen_addr(const struct sip_pipeline *p, bool toward_wan);
+/* The same as text. */
+const char *sip_seen_addr_str(const struct sip_pipeline *p, bool toward_wan);
 /* Text form of an address for log lines and headers. */
 const char *sip_ip_str(struct in_addr a, char *buf, size_t size);
 

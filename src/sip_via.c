@@ -161,7 +161,7 @@ out:
 
 int sipvia_add(struct sip_pipeline *p, struct sip_ticket *t, bool toward_wan, bool hide)
 {
-	char branch[48], ip[INET_ADDRSTRLEN], value[160];
+	char branch[48], value[160];
 	int rport_bit = toward_wan ? 2 : 1;
 
 	via_branch(t, branch, sizeof(branch));
@@ -172,7 +172,7 @@ int sipvia_add(struct sip_pipeline *p, struct sip_ticket *t, bool toward_wan, bo
 		while (sipmsg_via_count(t->msg) > 0)
 			sipmsg_via_pop(t->msg);
 	snprintf(value, sizeof(value), "SIP/2.0/%s %s:%d;branch=%s%s", t->hop_proto == SIP_PROTO_TCP ? "TCP" : "UDP",
-		 sip_ip_str(sip_seen_addr(p, toward_wan), ip, sizeof(ip)), p->ctx.cfg->sip_listen_port, branch,
+		 sip_seen_addr_str(p, toward_wan), p->ctx.cfg->sip_listen_port, branch,
 		 (p->ctx.cfg->use_rport & rport_bit) ? ";rport" : "");
 	return sipmsg_via_push(t->msg, value);
 }
