@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <osipparser2/osip_uri.h>
 
@@ -90,12 +91,79 @@ static int key_from_uri(struct reg_key *k, const osip_uri_t *u, bool with_port)
 	return 0;
 }
 
+static bool fast_user_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '.' || c == '_' || c == '~' || c == '-' || c == '+';
+}
+
+static bool fast_host_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '.' || c == '-';
+}
+
+/*
+ * The common plain form "sip:user@host" or "sips:user@host:port", with characters that libosip2
+ * neither unescapes nor splits on: the parts are taken as they stand, which is what
+ * osip_uri_parse() yields for such text, without its dozen allocations. Returns false (k
+ * untouched) for anything else, which then goes through libosip2.
+ */
+static bool key_fast(struct reg_key *k, const char *uri, bool with_port, int *rc)
+{
+	osip_uri_t u = { 0 };
+	char scheme[5], user[256], host[256], port[16];
+	const char *colon = strchr(uri, ':'), *at, *h, *pe = NULL;
+	size_t n;
+
+	if (!colon || (colon - uri != 3 && colon - uri != 4))
+		return false;
+	n = (size_t)(colon - uri);
+	memcpy(scheme, uri, n);
+	scheme[n] = '\0';
+	if (strcasecmp(scheme, "sip") != 0 && strcasecmp(scheme, "sips") != 0)
+		return false;
+	for (at = colon + 1; fast_user_char(*at); at++)
+		;
+	if (*at != '@' || at == colon + 1 || (size_t)(at - colon - 1) >= sizeof(user))
+		return false;
+	for (h = at + 1; fast_host_char(*h); h++)
+		;
+	if (h == at + 1 || (size_t)(h - at - 1) >= sizeof(host))
+		return false;
+	if (*h == ':') {
+		for (pe = h + 1; isdigit((unsigned char)*pe); pe++)
+			;
+		if (pe == h + 1 || *pe || (size_t)(pe - h - 1) >= sizeof(port))
+			return false;
+	} else if (*h) {
+		return false;
+	}
+	memcpy(user, colon + 1, (size_t)(at - colon - 1));
+	user[at - colon - 1] = '\0';
+	memcpy(host, at + 1, (size_t)(h - at - 1));
+	host[h - at - 1] = '\0';
+	if (pe) {
+		memcpy(port, h + 1, (size_t)(pe - h - 1));
+		port[pe - h - 1] = '\0';
+	}
+	u.scheme = scheme;
+	u.username = user;
+	u.host = host;
+	u.port = pe ? port : NULL;
+	*rc = key_from_uri(k, &u, with_port);
+	return true;
+}
+
 int reg_key_make(struct reg_key *k, const char *uri, bool with_port)
 {
 	osip_uri_t *u = NULL;
 	int rc;
 
 	memset(k, 0, sizeof *k);
+	if (key_fast(k, uri, with_port, &rc)) {
+		if (rc < 0)
+			errno = ENOMEM;
+		return rc;
+	}
 	if (osip_uri_init(&u) != 0) {
 		errno = ENOMEM;
 		return -1;

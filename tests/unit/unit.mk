@@ -90,3 +90,7 @@ check_PROGRAMS += tests/unit/test_sip_e2e
 tests_unit_test_sip_e2e_SOURCES = tests/unit/test_sip_e2e.c
 tests_unit_test_sip_e2e_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sip_e2e_LDADD = $(UNIT_LIBS)
+check_PROGRAMS += tests/unit/test_reg_key
+tests_unit_test_reg_key_SOURCES = tests/unit/test_reg_key.c
+tests_unit_test_reg_key_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_reg_key_LDADD = $(UNIT_LIBS)
