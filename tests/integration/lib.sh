@@ -33,7 +33,8 @@ t_cleanup() {
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
 		ip netns del "$ns" 2>/dev/null || true
 	done
-	rm -rf "$T_TMP"
+	# T_KEEP=1 keeps the traces of a run for a post-mortem.
+	if [ -n "${T_KEEP:-}" ]; then t_log "traces kept in $T_TMP"; else rm -rf "$T_TMP"; fi
 }
 trap t_cleanup EXIT
 
@@ -101,3 +102,136 @@ siproxd_start() {
 	t_wait 10 siproxd_listening || t_fail "siproxd did not start listening"
 }
 siproxd_listening() { ip netns exec "$NS_RTR" ss -Hlun "sport = :5060" | grep -q 5060; }
+
+# ---------------------------------------------------------------------------------------------
+# SIPp helpers. Every SIPp run is bounded three ways: the scenario's -m call count, SIPp's own
+# global -timeout (an expiry is an error), and an outer `timeout` in case SIPp itself hangs.
+# Each run is named; its traces are $T_TMP/NAME.msg (every message sent and received),
+# NAME.err (unexpected messages, failed checks) and NAME.out (SIPp's screen output).
+T_SCEN=$T_TOP/tests/integration/scenarios
+SIPP_TIMEOUT=${SIPP_TIMEOUT:-20}
+# The phone uses siproxd as its outbound proxy: every request goes to the router's LAN address
+# whatever the Request-URI says.
+PHONE_PROXY="$RTR_LAN_IP:5060"
+# Where the public side reaches a registered phone: its masqueraded contact on the router.
+RTR_WAN_SIP="$RTR_WAN_IP:5060"
+
+sipp_cmd() {
+	local ns=$1 name=$2 scen=$3; shift 3
+	timeout $((SIPP_TIMEOUT + 10)) ip netns exec "$ns" sipp -sf "$T_SCEN/$scen" -nostdin \
+		-timeout "${SIPP_TIMEOUT}s" -timeout_error -trace_err -error_file "$T_TMP/$name.err" \
+		-trace_msg -message_file "$T_TMP/$name.msg" "$@" </dev/null >"$T_TMP/$name.out" 2>&1
+}
+
+# sipp_run NS NAME SCENARIO SIPP-ARGS... : runs SIPp in the foreground; fails the test unless
+# every call of the scenario succeeded.
+sipp_run() {
+	local rc=0
+	sipp_cmd "$@" || rc=$?
+	[ "$rc" = 0 ] || sipp_fail "$2" "exit status $rc"
+}
+
+# sipp_bg NS NAME SCENARIO SIPP-ARGS... : starts a SIPp server in the background and waits until
+# its socket listens (-i/-p must be given, -t t1 for TCP). Sets SIPP_PID_<NAME>.
+sipp_bg() {
+	local ns=$1 name=$2 ip port proto=u arg prev=
+	for arg in "$@"; do
+		case "$prev" in
+		-i) ip=$arg ;; -p) port=$arg ;; -t) [ "$arg" = u1 ] || proto=t ;;
+		esac
+		prev=$arg
+	done
+	sipp_cmd "$@" &
+	T_PIDS+=("$!")
+	printf -v "SIPP_PID_$name" %s "$!"
+	t_wait 5 sipp_listening "$ns" "$proto" "$ip" "$port" || sipp_fail "$name" "did not start listening"
+}
+sipp_listening() { ip netns exec "$1" ss -Hln"$2" "src $3:$4" | grep -q .; }
+
+# sipp_wait NAME : waits for a background SIPp (bounded by its own timeouts) and checks its result.
+sipp_wait() {
+	local pidvar="SIPP_PID_$1" rc=0
+	wait "${!pidvar}" || rc=$?
+	[ "$rc" = 0 ] || sipp_fail "$1" "exit status $rc"
+}
+
+sipp_fail() {
+	t_log "SIPp run '$1' failed: $2"
+	[ -s "$T_TMP/$1.err" ] && tail -n 30 "$T_TMP/$1.err" >&2
+	[ -s "$T_TMP/$1.msg" ] && tail -n 40 "$T_TMP/$1.msg" >&2
+	t_fail "SIPp run '$1': $2"
+}
+
+# sipp_received NAME : prints every message run NAME received, separated by a line "@@".
+sipp_received() {
+	awk '/^-{20,} /{ keep=0; next } / message received /{ keep=2; print "@@"; next }
+		keep == 2 && /^[ \t\r]*$/ { next } keep { keep=1; print }' \
+		"$T_TMP/$1.msg"
+}
+
+# sipp_saw NAME REGEX : true if run NAME received a message with a line matching REGEX.
+sipp_saw() { sipp_received "$1" | grep -Eq -- "$2"; }
+
+# assert_wan_clean NAME : the messages the public peer of run NAME received carry exactly one
+# Via each (a request: siproxd's own, a response: the peer's own) and no LAN address at all.
+assert_wan_clean() {
+	local bad
+	[ -s "$T_TMP/$1.msg" ] && sipp_saw "$1" '^(SIP/2.0|[A-Z]+ sip)' ||
+		t_fail "public peer '$1' received nothing"
+	if sipp_received "$1" | grep -q '10\.77\.'; then
+		sipp_received "$1" | grep -n '10\.77\.' >&2
+		t_fail "a LAN address leaked to the public side (run $1)"
+	fi
+	bad=$(sipp_received "$1" | awk -v me="$RTR_WAN_IP" '
+		/^@@/ { if (n != "" && (vias != 1 || (req && !mine))) print first; first=""; n=0; vias=0; mine=0; next }
+		n == 0 && first == "" { first=$0; req = ($0 !~ /^SIP\//); n=1 }
+		tolower($0) ~ /^(via|v)[ \t]*:/ { vias += 1 + gsub(/,/, ",")
+			if (index($0, "SIP/2.0/UDP " me ":") || index($0, "SIP/2.0/TCP " me ":")) mine=1 }
+		END { if (first != "" && (vias != 1 || (req && !mine))) print first }')
+	[ -z "$bad" ] || t_fail "public peer '$1' got messages without exactly siproxd's Via: $bad"
+}
+
+# A packet capture on the public peer's interface (eth0 of $NS_WAN).
+wan_capture_start() {
+	ip netns exec "$NS_WAN" tcpdump -i eth0 -n -U -s 0 -w "$T_TMP/wan.pcap" \
+		>/dev/null 2>"$T_TMP/tcpdump.log" &
+	WAN_CAPTURE_PID=$!
+	T_PIDS+=("$WAN_CAPTURE_PID")
+	t_wait 5 grep -q 'listening on' "$T_TMP/tcpdump.log" || t_fail "tcpdump did not start"
+}
+
+# wan_capture_check : stops the capture; fails unless it holds SIP traffic and no LAN address
+# (neither in an IP header nor anywhere in a payload).
+wan_capture_check() {
+	local sip leaks
+	sleep 0.2
+	kill -INT "$WAN_CAPTURE_PID" 2>/dev/null || true
+	wait "$WAN_CAPTURE_PID" 2>/dev/null || true
+	sip=$(tshark -n -r "$T_TMP/wan.pcap" -Y sip 2>/dev/null | wc -l)
+	[ "$sip" -gt 0 ] || t_fail "the capture on the public side holds no SIP message"
+	leaks=$(tshark -n -r "$T_TMP/wan.pcap" \
+		-Y 'ip.addr == 10.77.0.0/16 or frame contains "10.77."' 2>/dev/null | wc -l)
+	[ "$leaks" = 0 ] || t_fail "$leaks captured packets on the public side carry a LAN address"
+	t_log "capture: $sip SIP packets on the public side, none with a LAN address"
+}
+
+# wan_add_host IP : an extra address on the public peer's interface (a second public host).
+wan_add_host() { ip -n "$NS_WAN" addr add "$1/24" dev eth0; }
+
+# sipp_message NAME REGEX : prints the last message run NAME received whose first line matches.
+sipp_message() {
+	sipp_received "$1" | awk -v re="$2" '
+		/^@@/ { if (hit) last = cur; cur = ""; hit = 0; first = 1; next }
+		first { hit = ($0 ~ re); first = 0 }
+		{ cur = cur $0 "\n" }
+		END { if (hit) last = cur; printf "%s", last }'
+}
+
+# sipp_header NAME FIRSTLINE-REGEX HEADER : the values of HEADER in that message, one per line.
+sipp_header() {
+	sipp_message "$1" "$2" | awk -v h="$3" '
+		BEGIN { h = tolower(h) }
+		/^[ \t]*$/ { exit }
+		{ i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == h) {
+			v = substr($0, i + 1); sub(/^[ \t]+/, "", v); sub(/\r$/, "", v); print v } }'
+}
