@@ -235,3 +235,26 @@ sipp_header() {
 		{ i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == h) {
 			v = substr($0, i + 1); sub(/^[ \t]+/, "", v); sub(/\r$/, "", v); print v } }'
 }
+
+# lan_add_host IP : an extra address on the phone's interface (a second phone).
+lan_add_host() { ip -n "$NS_LAN" addr add "$1/24" dev eth0; }
+
+# wan_register RUN USER IP PORT EXPIRES [SIPP-ARGS...] : the phone USER at IP:PORT registers
+# through siproxd with a public registrar (reg_uas.xml, started for this one REGISTER); the run
+# names are RUN and RUN_registrar. Extra arguments go to the phone's SIPp (e.g. -cid_str).
+wan_register() {
+	local run=$1 user=$2 ip=$3 port=$4 exp=$5
+	shift 5
+	sipp_bg "$NS_WAN" "${run}_registrar" reg_uas.xml -i "$WAN_IP" -p 5060 -m 1
+	sipp_run "$NS_LAN" "$run" reg_uac.xml "$WAN_IP:5060" -i "$ip" -p "$port" \
+		-rsa "$PHONE_PROXY" -m 1 -key user "$user" -key domain "$WAN_IP" -key expires "$exp" "$@"
+	sipp_wait "${run}_registrar"
+}
+
+# wan_call RUN USER [SIPP-ARGS...] : the public peer calls USER at the router's public address
+# (the masqueraded contact) with call_uac.xml; the run must succeed.
+wan_call() {
+	local run=$1 user=$2
+	shift 2
+	sipp_run "$NS_WAN" "$run" call_uac.xml "$RTR_WAN_SIP" -i "$WAN_IP" -p 5070 -m 1 -s "$user" "$@"
+}
