@@ -101,6 +101,11 @@ siproxd_start() {
 	T_PIDS+=("$SIPROXD_PID")
 	t_wait 10 siproxd_listening || t_fail "siproxd did not start listening"
 }
+# Stops the running siproxd (to restart it with another configuration).
+siproxd_stop() {
+	kill "$SIPROXD_PID" 2>/dev/null || true
+	wait "$SIPROXD_PID" 2>/dev/null || true
+}
 siproxd_listening() { ip netns exec "$NS_RTR" ss -Hlun "sport = :5060" | grep -q 5060; }
 
 # ---------------------------------------------------------------------------------------------
@@ -119,6 +124,7 @@ RTR_WAN_SIP="$RTR_WAN_IP:5060"
 sipp_cmd() {
 	local ns=$1 name=$2 scen=$3; shift 3
 	timeout $((SIPP_TIMEOUT + 10)) ip netns exec "$ns" sipp -sf "$T_SCEN/$scen" -nostdin \
+		-default_behaviors all,-bye \
 		-timeout "${SIPP_TIMEOUT}s" -timeout_error -trace_err -error_file "$T_TMP/$name.err" \
 		-trace_msg -message_file "$T_TMP/$name.msg" "$@" </dev/null >"$T_TMP/$name.out" 2>&1
 }
@@ -162,9 +168,10 @@ sipp_fail() {
 	t_fail "SIPp run '$1': $2"
 }
 
-# sipp_received NAME : prints every message run NAME received, separated by a line "@@".
+# sipp_received NAME [sent] : prints every message run NAME received (or sent), each after a
+# line "@@".
 sipp_received() {
-	awk '/^-{20,} /{ keep=0; next } / message received /{ keep=2; print "@@"; next }
+	awk -v way=" message ${2:-received}" '/^-{20,} /{ keep=0; next } index($0, way) { keep=2; print "@@"; next }
 		keep == 2 && /^[ \t\r]*$/ { next } keep { keep=1; print }' \
 		"$T_TMP/$1.msg"
 }
@@ -200,17 +207,24 @@ wan_capture_start() {
 	t_wait 5 grep -q 'listening on' "$T_TMP/tcpdump.log" || t_fail "tcpdump did not start"
 }
 
+# wan_capture_stop : ends the capture (letting the last packets in first).
+wan_capture_stop() {
+	sleep 0.2
+	kill -INT "$WAN_CAPTURE_PID" 2>/dev/null || true
+	wait "$WAN_CAPTURE_PID" 2>/dev/null || true
+}
+
+# wan_capture_count FILTER : how many captured packets match the tshark display FILTER.
+wan_capture_count() { tshark -n -r "$T_TMP/wan.pcap" -Y "$1" 2>/dev/null | wc -l; }
+
 # wan_capture_check : stops the capture; fails unless it holds SIP traffic and no LAN address
 # (neither in an IP header nor anywhere in a payload).
 wan_capture_check() {
 	local sip leaks
-	sleep 0.2
-	kill -INT "$WAN_CAPTURE_PID" 2>/dev/null || true
-	wait "$WAN_CAPTURE_PID" 2>/dev/null || true
-	sip=$(tshark -n -r "$T_TMP/wan.pcap" -Y sip 2>/dev/null | wc -l)
+	wan_capture_stop
+	sip=$(wan_capture_count sip)
 	[ "$sip" -gt 0 ] || t_fail "the capture on the public side holds no SIP message"
-	leaks=$(tshark -n -r "$T_TMP/wan.pcap" \
-		-Y 'ip.addr == 10.77.0.0/16 or frame contains "10.77."' 2>/dev/null | wc -l)
+	leaks=$(wan_capture_count 'ip.addr == 10.77.0.0/16 or frame contains "10.77."')
 	[ "$leaks" = 0 ] || t_fail "$leaks captured packets on the public side carry a LAN address"
 	t_log "capture: $sip SIP packets on the public side, none with a LAN address"
 }
@@ -218,18 +232,20 @@ wan_capture_check() {
 # wan_add_host IP : an extra address on the public peer's interface (a second public host).
 wan_add_host() { ip -n "$NS_WAN" addr add "$1/24" dev eth0; }
 
-# sipp_message NAME REGEX : prints the last message run NAME received whose first line matches.
+# sipp_message NAME REGEX [sent] : prints the last message run NAME received (or sent) whose
+# first line matches REGEX.
 sipp_message() {
-	sipp_received "$1" | awk -v re="$2" '
+	sipp_received "$1" "${3:-received}" | awk -v re="$2" '
 		/^@@/ { if (hit) last = cur; cur = ""; hit = 0; first = 1; next }
 		first { hit = ($0 ~ re); first = 0 }
 		{ cur = cur $0 "\n" }
 		END { if (hit) last = cur; printf "%s", last }'
 }
 
-# sipp_header NAME FIRSTLINE-REGEX HEADER : the values of HEADER in that message, one per line.
+# sipp_header NAME FIRSTLINE-REGEX HEADER [sent] : the values of HEADER in that message, one per
+# line.
 sipp_header() {
-	sipp_message "$1" "$2" | awk -v h="$3" '
+	sipp_message "$1" "$2" "${4:-received}" | awk -v h="$3" '
 		BEGIN { h = tolower(h) }
 		/^[ \t]*$/ { exit }
 		{ i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == h) {

@@ -11,7 +11,7 @@ wan_capture_start
 sipp_bg "$NS_WAN" registrar reg_uas_auth.xml -i "$WAN_IP" -p 5060 -m 1 \
 	-key user alice -key secret alicepw
 sipp_run "$NS_LAN" phone reg_uac.xml "$WAN_IP:5060" -i "$LAN_IP" -p 5060 -rsa "$PHONE_PROXY" -m 1 \
-	-key user alice -key domain "$WAN_IP" -key expires 300 -au alice -ap alicepw -auth_uri "sip:$WAN_IP"
+	-key user alice -key domain "$WAN_IP" -key expires 300 -au alice -ap alicepw -auth_uri "$WAN_IP"
 sipp_wait registrar
 
 sipp_saw phone '^SIP/2.0 401 ' || t_fail "the registrar's 401 challenge did not reach the phone"
