@@ -114,6 +114,15 @@ siproxd_listening() { ip netns exec "$NS_RTR" ss -Hlun "sport = :5060" | grep -q
 # Each run is named; its traces are $T_TMP/NAME.msg (every message sent and received),
 # NAME.err (unexpected messages, failed checks) and NAME.out (SIPp's screen output).
 T_SCEN=$T_TOP/tests/integration/scenarios
+
+# Skips the test unless SIPp, the capture tools and a built siproxd are there.
+sip_need_tools() {
+	local cmd
+	for cmd in sipp tcpdump tshark; do
+		command -v "$cmd" >/dev/null || t_skip "$cmd is not installed"
+	done
+	[ -x "$SIPROXD" ] || t_skip "no siproxd binary at $SIPROXD"
+}
 SIPP_TIMEOUT=${SIPP_TIMEOUT:-20}
 # The phone uses siproxd as its outbound proxy: every request goes to the router's LAN address
 # whatever the Request-URI says.
@@ -171,7 +180,7 @@ sipp_fail() {
 # sipp_received NAME [sent] : prints every message run NAME received (or sent), each after a
 # line "@@".
 sipp_received() {
-	awk -v way=" message ${2:-received}" '/^-{20,} /{ keep=0; next } index($0, way) { keep=2; print "@@"; next }
+	awk -v way=" message ${2:-received}" '/^----------------/ { keep=0; next } index($0, way) { keep=2; print "@@"; next }
 		keep == 2 && /^[ \t\r]*$/ { next } keep { keep=1; print }' \
 		"$T_TMP/$1.msg"
 }
@@ -200,7 +209,7 @@ assert_wan_clean() {
 
 # A packet capture on the public peer's interface (eth0 of $NS_WAN).
 wan_capture_start() {
-	ip netns exec "$NS_WAN" tcpdump -i eth0 -n -U -s 0 -w "$T_TMP/wan.pcap" \
+	ip netns exec "$NS_WAN" tcpdump -i eth0 -n -U --immediate-mode -s 0 -w "$T_TMP/wan.pcap" \
 		>/dev/null 2>"$T_TMP/tcpdump.log" &
 	WAN_CAPTURE_PID=$!
 	T_PIDS+=("$WAN_CAPTURE_PID")

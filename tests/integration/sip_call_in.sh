@@ -4,6 +4,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
+sip_need_tools
 netns_topology
 siproxd_conf </dev/null
 siproxd_start

@@ -5,6 +5,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 OBP_IP=198.51.100.3
+sip_need_tools
 netns_topology
 wan_add_host "$OBP_IP"
 siproxd_conf <<CONF

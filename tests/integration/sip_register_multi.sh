@@ -5,6 +5,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 LAN_IP2=10.77.1.3
+sip_need_tools
 netns_topology
 lan_add_host "$LAN_IP2"
 siproxd_conf </dev/null

@@ -6,6 +6,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
+sip_need_tools
 netns_topology
 printf '# user password\nalice alicepw\nbob bobpw\n' >"$T_TMP/passwd"
 siproxd_conf <<CONF
