@@ -24,8 +24,9 @@ call_refused() {
 wan_register reg alice "$LAN_IP" 5060 300 -cid_str "$cid" -base_cseq 1
 call_reaches_phone first
 wan_register rereg alice "$LAN_IP" 5060 600 -cid_str "$cid" -base_cseq 10
-sipp_header rereg_registrar '^REGISTER ' Call-ID | grep -qF "$cid" ||
-	t_fail "the re-REGISTER did not keep its Call-ID"
+# siproxd may hide the phone's Call-ID, but the registrar must see one Call-ID for both.
+[ "$(sipp_header reg_registrar '^REGISTER ' Call-ID)" = "$(sipp_header rereg_registrar '^REGISTER ' Call-ID)" ] ||
+	t_fail "the registrar did not see the re-REGISTER with the Call-ID of the REGISTER"
 call_reaches_phone second
 
 wan_register unreg alice "$LAN_IP" 5060 0 -cid_str "$cid" -base_cseq 20
