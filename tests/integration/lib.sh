@@ -192,8 +192,9 @@ sipp_saw() { sipp_received "$1" | grep -Eq -- "$2"; }
 # Via each (a request: siproxd's own, a response: the peer's own) and no LAN address at all.
 assert_wan_clean() {
 	local bad
-	[ -s "$T_TMP/$1.msg" ] && sipp_saw "$1" '^(SIP/2.0|[A-Z]+ sip)' ||
+	if [ ! -s "$T_TMP/$1.msg" ] || ! sipp_saw "$1" '^(SIP/2.0|[A-Z]+ sip)'; then
 		t_fail "public peer '$1' received nothing"
+	fi
 	if sipp_received "$1" | grep -q '10\.77\.'; then
 		sipp_received "$1" | grep -n '10\.77\.' >&2
 		t_fail "a LAN address leaked to the public side (run $1)"
