@@ -1,1 +1,2 @@
 # Manual pages (added with the daemon).
+dist_man_MANS += doc/siproxd.conf.5

@@ -20,6 +20,8 @@ struct acl {
  * Parses "10.0.0.0/8,192.168.1.5/32,..." (blanks around entries tolerated). An address without
  * /mask means /32. Only numeric addresses: matching never needs DNS. Returns 0, or -1 and writes
  * a message naming the bad entry to err. An empty or NULL string gives an empty list.
+ * On success err is empty or holds a note for the caller to log: an address with host bits set
+ * beyond its mask (10.1.2.3/8) is masked to its network, which is accepted but worth saying.
  */
 int acl_parse(struct acl *acl, const char *text, char *err, size_t errlen);
 void acl_free(struct acl *acl);

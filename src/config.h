@@ -88,7 +88,7 @@ struct config {
 	char *plugindir;
 	struct str_list load_plugin;
 
-	/* The libconfuse tree, kept for plugin options and for printing. */
+	/* Private to config.c: the libconfuse tree (plugin options, printing) and where each value came from. */
 	void *cfg;
 };
 
@@ -104,7 +104,7 @@ void config_free(struct config *cfg);
 /* Without -c: the classic search order; returns the first readable file or NULL. */
 const char *config_find_default(char *buf, size_t len);
 
-/* Where option name (list element idx) was set. */
+/* Where option name (list element idx) was set; {"default", 0} when not set in the file. */
 struct cfg_origin config_origin(const struct config *cfg, const char *name, unsigned idx);
 
 /* Prints the effective configuration in siproxd.conf syntax (for -t). */
@@ -113,7 +113,11 @@ void config_print(const struct config *cfg, FILE *out);
 /* Options that cannot change on SIGHUP: logs each one that differs, returns their count. */
 int config_restart_needed(const struct config *old_cfg, const struct config *new_cfg);
 
-/* Plugin options are read by name from the same tree (NULL/0 when unset). */
+/*
+ * Plugin options are read by name from the same tree. An unset string is NULL, an unset list
+ * is empty; an integer option gives its documented default. def is returned only for a name
+ * that is not an integer option. List items stay valid until config_free.
+ */
 const char *config_plugin_str(const struct config *cfg, const char *name);
 long config_plugin_int(const struct config *cfg, const char *name, long def);
 size_t config_plugin_list(const struct config *cfg, const char *name, const char ***items);

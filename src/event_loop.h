@@ -54,7 +54,8 @@ int64_t el_wall_s(const struct event_loop *el);
 
 /* Runs until el_stop(); returns 0, or -1 if epoll itself failed. */
 int el_run(struct event_loop *el);
-/* Runs one iteration, waiting at most timeout_ms (-1: until an event or timer). For tests. */
+/* Runs one iteration, waiting at most timeout_ms (-1: until an event or timer). For tests.
+ * Not from inside a callback: that returns -1 with errno EBUSY. */
 int el_run_once(struct event_loop *el, int timeout_ms);
 void el_stop(struct event_loop *el);
 
