@@ -1,4 +1,12 @@
 # Each module's tests: tests/unit/test_<module>.c
+check_PROGRAMS += tests/unit/test_daemon
+tests_unit_test_daemon_SOURCES = tests/unit/test_daemon.c tests/unit/unit_run.h
+tests_unit_test_daemon_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_daemon_LDADD = $(UNIT_LIBS)
+check_PROGRAMS += tests/unit/test_netif
+tests_unit_test_netif_SOURCES = tests/unit/test_netif.c tests/unit/unit_run.h
+tests_unit_test_netif_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_netif_LDADD = $(UNIT_LIBS)
 
 check_PROGRAMS += tests/unit/test_event_loop
 tests_unit_test_event_loop_SOURCES = tests/unit/test_event_loop.c
@@ -8,6 +16,7 @@ tests_unit_test_event_loop_LDADD = $(UNIT_LIBS)
 check_PROGRAMS += tests/unit/test_log
 tests_unit_test_log_SOURCES = tests/unit/test_log.c
 tests_unit_test_log_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_log_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=openlog,--wrap=syslog,--wrap=__syslog_chk
 tests_unit_test_log_LDADD = $(UNIT_LIBS)
 
 check_PROGRAMS += tests/unit/test_registrar
@@ -62,7 +71,22 @@ tests_unit_test_dns_SOURCES = tests/unit/test_dns.c
 tests_unit_test_dns_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_dns_LDADD = $(UNIT_LIBS)
 
+check_PROGRAMS += tests/unit/test_sip_golden
+tests_unit_test_sip_golden_SOURCES = tests/unit/test_sip_golden.c
+tests_unit_test_sip_golden_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sip_golden_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_sip_pipeline
+tests_unit_test_sip_pipeline_SOURCES = tests/unit/test_sip_pipeline.c
+tests_unit_test_sip_pipeline_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sip_pipeline_LDADD = $(UNIT_LIBS)
+
 check_PROGRAMS += tests/unit/test_sip_transport
 tests_unit_test_sip_transport_SOURCES = tests/unit/test_sip_transport.c
 tests_unit_test_sip_transport_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sip_transport_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_sip_e2e
+tests_unit_test_sip_e2e_SOURCES = tests/unit/test_sip_e2e.c
+tests_unit_test_sip_e2e_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sip_e2e_LDADD = $(UNIT_LIBS)
