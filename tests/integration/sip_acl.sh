@@ -35,10 +35,12 @@ CONF
 siproxd_start
 refused_then_allowed deny
 siproxd_stop
+siproxd_sanitizer_clean
 
 siproxd_conf <<CONF
 hosts_allow_sip = $LAN_IP2/32,198.51.100.0/24
 CONF
 siproxd_start
 refused_then_allowed allow
+siproxd_sanitizer_clean
 t_pass

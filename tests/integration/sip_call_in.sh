@@ -22,4 +22,5 @@ sipp_saw caller '^SIP/2.0 180 ' || t_fail "the 180 did not reach the caller"
 assert_wan_clean caller
 assert_wan_clean reg_registrar
 wan_capture_check
+siproxd_sanitizer_clean
 t_pass

@@ -21,4 +21,5 @@ sipp_header callee '^INVITE ' Contact | grep -q "@$RTR_WAN_IP" ||
 	t_fail "the callee did not see a contact on the router's public address"
 assert_wan_clean callee
 wan_capture_check
+siproxd_sanitizer_clean
 t_pass

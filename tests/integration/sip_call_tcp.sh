@@ -20,4 +20,5 @@ sipp_header callee '^INVITE ' Via | grep -q '^SIP/2.0/TCP ' || t_fail "siproxd's
 sipp_saw callee '^BYE ' || t_fail "the BYE did not reach the callee"
 assert_wan_clean callee
 wan_capture_check
+siproxd_sanitizer_clean
 t_pass

@@ -13,4 +13,5 @@ wan_register reg alice "$LAN_IP" 5060 300
 sipp_run "$NS_WAN" caller call_uac_reject.xml "$RTR_WAN_SIP" -i "$WAN_IP" -p 5070 -m 1 -s nobody
 sipp_saw caller '^SIP/2.0 404 ' || t_fail "the call for an unknown user was not answered with 404"
 assert_wan_clean caller
+siproxd_sanitizer_clean
 t_pass

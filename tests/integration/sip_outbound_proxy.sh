@@ -23,4 +23,5 @@ sipp_message obproxy '^INVITE ' | head -n 1 | grep -q "^INVITE sip:bob@$WAN_IP:5
 	t_fail "the INVITE for $WAN_IP did not arrive at the outbound proxy unchanged"
 sipp_saw obproxy '^BYE ' || t_fail "the BYE did not go through the outbound proxy"
 assert_wan_clean obproxy
+siproxd_sanitizer_clean
 t_pass

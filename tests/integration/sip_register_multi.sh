@@ -32,4 +32,5 @@ assert_wan_clean reg_alice_registrar
 assert_wan_clean reg_bob_registrar
 assert_wan_clean call_bob
 wan_capture_check
+siproxd_sanitizer_clean
 t_pass

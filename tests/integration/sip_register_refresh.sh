@@ -43,4 +43,5 @@ sipp_header star_registrar '^REGISTER ' Contact | grep -qx '\*' ||
 call_refused after_star "after Contact: *"
 assert_wan_clean reg_registrar
 assert_wan_clean star_registrar
+siproxd_sanitizer_clean
 t_pass

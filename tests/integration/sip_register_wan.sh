@@ -24,4 +24,5 @@ sipp_header phone '^SIP/2.0 200 ' Contact | grep -q "<sip:alice@$LAN_IP:5060>;ex
 	t_fail "the 200 reaching the phone does not carry the phone's own contact with expires=300"
 assert_wan_clean registrar
 wan_capture_check
+siproxd_sanitizer_clean
 t_pass

@@ -45,4 +45,5 @@ fi
 
 wan_capture_stop
 [ "$(wan_capture_count sip)" = 0 ] || t_fail "registrar-mode REGISTERs leaked to the public side"
+siproxd_sanitizer_clean
 t_pass
