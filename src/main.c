@@ -9,7 +9,6 @@
 #include "event_loop.h"
 #include "log.h"
 #include "netif.h"
-#include "rtp_relay.h"
 #include "sip_transport.h"
 #include "siproxd.h"
 
@@ -116,27 +115,6 @@ static void sx_apply_logging(const struct siproxd *sx)
 	log_set_silence(sx->cfg->silence_log);
 }
 
-/*
- * The SIP pipeline's entry point. Until sip_pipeline.h exists the message is only logged;
- * the pipeline will be created in sx_pipeline_create() and called from here.
- */
-static void sx_sip_received(void *ud, const char *buf, size_t len, const struct sip_peer *from)
-{
-	char peer[INET_ADDRSTRLEN];
-
-	(void)ud;
-	(void)buf;
-	inet_ntop(AF_INET, &from->addr.sin_addr, peer, sizeof peer);
-	log_debug(DBCLASS_NET, "received %zu bytes from %s:%u over %s; no SIP pipeline yet, dropped", len, peer,
-		  ntohs(from->addr.sin_port), from->proto == SIP_PROTO_TCP ? "TCP" : "UDP");
-}
-
-static int sx_pipeline_create(struct siproxd *sx)
-{
-	(void)sx;
-	return 0;
-}
-
 /* Adds addr to list unless it is already there (inbound and outbound may be the same). */
 static void addr_add_unique(struct in_addr *list, size_t *n, struct in_addr addr)
 {
@@ -231,42 +209,23 @@ static void sx_raise_fd_limit(const struct config *cfg)
 }
 
 /*
- * The media relay, once both sides have an address (a PPP link may come up after the daemon).
- * Returns -1 (logged) only for a configuration it cannot work with.
+ * An interface or the public address changed (netif logged it): tell the pipeline, listen for SIP
+ * on a new interface address, and start the proxy if it was waiting for that address.
  */
-static int sx_rtp_create(struct siproxd *sx)
-{
-	struct rtp_relay_addrs addrs;
-
-	if (!sx->cfg->rtp_proxy_enable || sx->rtp)
-		return 0;
-	if (netif_addr(sx->netif, NETIF_INBOUND, &addrs.inbound) < 0 ||
-	    netif_addr(sx->netif, NETIF_OUTBOUND, &addrs.outbound) < 0) {
-		log_warn("RTP relay waits until if_inbound and if_outbound have an address");
-		return 0;
-	}
-	if (netif_outbound_public(sx->netif, &addrs.public_addr) < 0)
-		addrs.public_addr = addrs.outbound;
-	sx->rtp = rtp_relay_create(sx->el, sx->cfg, &addrs);
-	if (!sx->rtp) {
-		log_error("cannot start the RTP relay: %s", errno == EINVAL ?
-			  "rtp_port_low..rtp_port_high is not a usable port range" : strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* An interface changed: log it (netif did) and make sure SIP also listens on the new address. */
 static void sx_netif_changed(void *ud, enum netif_side side, struct in_addr old_addr, struct in_addr new_addr)
 {
 	struct siproxd *sx = ud;
 
 	(void)old_addr;
-	if (side == NETIF_PUBLIC || !new_addr.s_addr || !sx->transport)
+	if (!sx->transport)
+		return;   /* still starting: sx_start() picks up the addresses itself */
+	proxy_public_changed(sx);
+	if (side == NETIF_PUBLIC || !new_addr.s_addr)
 		return;
 	if (sip_transport_listen(sx->transport, &new_addr, 1, (uint16_t)sx->cfg->sip_listen_port) < 0)
 		log_warn("cannot listen for SIP on the new %s address", side == NETIF_INBOUND ? "inbound" : "outbound");
-	sx_rtp_create(sx);
+	if (proxy_start(sx) < 0)
+		log_error("the proxy cannot start on the new address; SIP is not relayed");
 }
 
 /*
@@ -457,11 +416,11 @@ static int sx_start(struct siproxd *sx)
 		if (!sx->auth)
 			return -1;
 	}
-	sx->transport = sip_transport_create(sx->el, sx->cfg, sx_sip_received, sx);
+	sx->transport = sip_transport_create(sx->el, sx->cfg, proxy_input, sx);
 	if (!sx->transport || sx_listen_sip(sx) < 0 || sx_open_debug_port(sx) < 0)
 		return -1;
 	sx_raise_fd_limit(sx->cfg);
-	if (sx_rtp_create(sx) < 0 || sx_pipeline_create(sx) < 0)
+	if (proxy_start(sx) < 0)
 		return -1;
 
 	if (!sx->foreground && sx->cfg->daemonize) {
@@ -477,14 +436,15 @@ static int sx_start(struct siproxd *sx)
 		log_error("%s", err);
 		return -1;
 	}
+	sx->running = true;
+	proxy_load_registrations(sx);
 	return sx_signals(sx);
 }
 
 static void sx_stop(struct siproxd *sx)
 {
 	/* Reverse order of sx_start(); each destroy accepts NULL. */
-	if (sx->rtp)
-		rtp_relay_destroy(sx->rtp);
+	proxy_stop(sx);
 	if (sx->transport)
 		sip_transport_destroy(sx->transport);
 	if (sx->debug)

@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #include "daemon.h"
+#include "event_loop.h"
+#include "sip_transport.h"
 
 struct config;
 struct event_loop;
@@ -15,6 +17,8 @@ struct sip_transport;
 struct debug_port;
 struct digest_auth;
 struct rtp_relay;
+struct registrar;
+struct sip_pipeline;
 
 struct siproxd {
 	struct config *cfg;             /* the active configuration; its contents are swapped on SIGHUP,
@@ -28,12 +32,13 @@ struct siproxd {
 	struct sip_transport *transport;
 	struct debug_port *debug;       /* NULL when debug_port = 0 */
 	struct digest_auth *auth;       /* NULL when proxy_auth_realm is unset */
-	struct rtp_relay *rtp;          /* NULL with rtp_proxy_enable = 0, or until both sides have
-					 * an address */
-	/*
-	 * The SIP pipeline (sip_pipeline.h) belongs here: created in main.c's sx_pipeline_create()
-	 * and fed by sx_sip_received(), the transport's receive callback.
-	 */
+	/* The proxy proper (proxy_setup.c); all NULL until both interfaces have an address. */
+	struct rtp_relay *rtp;          /* also NULL with rtp_proxy_enable = 0 */
+	struct registrar *reg;
+	struct sip_pipeline *pipeline;  /* fed by proxy_input(), the transport's receive callback */
+	struct el_timer tick;           /* registration expiry and autosave */
+	int64_t next_autosave;          /* wall clock */
+	bool running;                   /* start-up is over: privileges dropped, loop entered */
 	char *pid_path;                 /* absolute; NULL when no PID file is wanted */
 	struct pidfile pidfile;
 
@@ -49,5 +54,17 @@ struct siproxd {
 
 /* SIGUSR1: a summary of the daemon's state to the log (status.c). */
 void status_log(const struct siproxd *sx);
+
+/*
+ * proxy_setup.c. proxy_start() creates the RTP relay, the registrar and the SIP pipeline when
+ * both interfaces have an address (else it waits: call it again when one changes); -1 (logged)
+ * only for a fatal problem. proxy_input() is the transport's receive callback (ud = sx).
+ */
+int proxy_start(struct siproxd *sx);
+void proxy_load_registrations(struct siproxd *sx);
+void proxy_input(void *ud, const char *buf, size_t len, const struct sip_peer *from);
+void proxy_public_changed(struct siproxd *sx);
+/* Saves the registrations and takes the proxy down; safe when it never started. */
+void proxy_stop(struct siproxd *sx);
 
 #endif
