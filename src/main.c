@@ -9,6 +9,10 @@
 #include "event_loop.h"
 #include "log.h"
 #include "netif.h"
+#include "registrar.h"
+#include "rtp_relay.h"
+#include "sip_media.h"
+#include "sip_pipeline.h"
 #include "sip_transport.h"
 #include "siproxd.h"
 
@@ -115,6 +119,96 @@ static void sx_apply_logging(const struct siproxd *sx)
 	log_set_silence(sx->cfg->silence_log);
 }
 
+/* The transport's receive callback: every SIP message goes through the pipeline. */
+static void sx_sip_received(void *ud, const char *buf, size_t len, const struct sip_peer *from)
+{
+	struct siproxd *sx = ud;
+
+	if (sx->pipeline)
+		sip_pipeline_input(sx->pipeline, buf, len, from);
+}
+
+static int sx_sip_send(void *ud, const struct sip_peer *to, const char *buf, size_t len, sip_sent_fn done,
+		       void *done_ud)
+{
+	struct siproxd *sx = ud;
+
+	return sip_transport_send(sx->transport, to, buf, len, done, done_ud);
+}
+
+/* The relay may start after the pipeline (an interface without an address yet). */
+static int sx_sip_media(void *ud, const struct sip_media_msg *m)
+{
+	struct siproxd *sx = ud;
+
+	return sx->rtp ? sipmedia_relay(sx->rtp, m) : 0;
+}
+
+static int64_t sx_wall_clock(void *ud)
+{
+	struct siproxd *sx = ud;
+
+	return el_wall_s(sx->el);
+}
+
+/* What the pipeline writes and recognises as its own; 0.0.0.0 while an interface has none. */
+static void sx_pipeline_addrs(struct siproxd *sx)
+{
+	struct in_addr in = { 0 }, out = { 0 }, pub;
+
+	netif_addr(sx->netif, NETIF_INBOUND, &in);
+	netif_addr(sx->netif, NETIF_OUTBOUND, &out);
+	if (netif_outbound_public(sx->netif, &pub) < 0)
+		pub = out;
+	sip_pipeline_set_addrs(sx->pipeline, in, out, pub);
+}
+
+static void sx_save_registrations(struct siproxd *sx)
+{
+	if (sip_pipeline_save_registrations(sx->pipeline) < 0)
+		log_warn("cannot save the registrations to %s: %s", sx->cfg->registration_file, strerror(errno));
+}
+
+static void sx_sip_tick(struct event_loop *el, void *ud)
+{
+	struct siproxd *sx = ud;
+	int64_t now = el_wall_s(el);
+
+	sip_pipeline_tick(sx->pipeline);
+	if (sx->next_autosave && now >= sx->next_autosave) {
+		sx_save_registrations(sx);
+		sx->next_autosave = now + sx->cfg->autosave_registrations;
+	}
+	el_timer_start(el, &sx->sip_timer, 1000, sx_sip_tick, sx);
+}
+
+static int sx_pipeline_create(struct siproxd *sx)
+{
+	struct sip_pipeline_ctx ctx = {
+		.cfg = sx->cfg, .dns = sx->dns, .auth = sx->auth, .loop = sx->el,
+		.send = sx_sip_send, .send_ud = sx, .now = sx_wall_clock, .now_ud = sx,
+		.sdp_rewrite = sx->cfg->rtp_proxy_enable ? sx_sip_media : NULL, .sdp_ud = sx,
+	};
+
+	sx->reg = reg_create((size_t)sx->cfg->max_registrations);
+	if (!sx->reg) {
+		log_error("cannot create the registration table: %s", strerror(errno));
+		return -1;
+	}
+	reg_set_clock(sx->reg, sx_wall_clock, sx);
+	ctx.reg = sx->reg;
+	sx->pipeline = sip_pipeline_create(&ctx);
+	if (!sx->pipeline) {
+		log_error("cannot create the SIP pipeline: out of memory");
+		return -1;
+	}
+	sx_pipeline_addrs(sx);
+	if (sx->cfg->autosave_registrations > 0)
+		sx->next_autosave = el_wall_s(sx->el) + sx->cfg->autosave_registrations;
+	el_timer_start(sx->el, &sx->sip_timer, 1000, sx_sip_tick, sx);
+	return 0;
+}
+
 /* Adds addr to list unless it is already there (inbound and outbound may be the same). */
 static void addr_add_unique(struct in_addr *list, size_t *n, struct in_addr addr)
 {
@@ -209,23 +303,44 @@ static void sx_raise_fd_limit(const struct config *cfg)
 }
 
 /*
- * An interface or the public address changed (netif logged it): tell the pipeline, listen for SIP
- * on a new interface address, and start the proxy if it was waiting for that address.
+ * The media relay, once both sides have an address (a PPP link may come up after the daemon).
+ * Returns -1 (logged) only for a configuration it cannot work with.
  */
+static int sx_rtp_create(struct siproxd *sx)
+{
+	struct rtp_relay_addrs addrs;
+
+	if (!sx->cfg->rtp_proxy_enable || sx->rtp)
+		return 0;
+	if (netif_addr(sx->netif, NETIF_INBOUND, &addrs.inbound) < 0 ||
+	    netif_addr(sx->netif, NETIF_OUTBOUND, &addrs.outbound) < 0) {
+		log_warn("RTP relay waits until if_inbound and if_outbound have an address");
+		return 0;
+	}
+	if (netif_outbound_public(sx->netif, &addrs.public_addr) < 0)
+		addrs.public_addr = addrs.outbound;
+	sx->rtp = rtp_relay_create(sx->el, sx->cfg, &addrs);
+	if (!sx->rtp) {
+		log_error("cannot start the RTP relay: %s", errno == EINVAL ?
+			  "rtp_port_low..rtp_port_high is not a usable port range" : strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* An interface changed: log it (netif did) and make sure SIP also listens on the new address. */
 static void sx_netif_changed(void *ud, enum netif_side side, struct in_addr old_addr, struct in_addr new_addr)
 {
 	struct siproxd *sx = ud;
 
 	(void)old_addr;
-	if (!sx->transport)
-		return;   /* still starting: sx_start() picks up the addresses itself */
-	proxy_public_changed(sx);
-	if (side == NETIF_PUBLIC || !new_addr.s_addr)
+	if (sx->pipeline)
+		sx_pipeline_addrs(sx);
+	if (side == NETIF_PUBLIC || !new_addr.s_addr || !sx->transport)
 		return;
 	if (sip_transport_listen(sx->transport, &new_addr, 1, (uint16_t)sx->cfg->sip_listen_port) < 0)
 		log_warn("cannot listen for SIP on the new %s address", side == NETIF_INBOUND ? "inbound" : "outbound");
-	if (proxy_start(sx) < 0)
-		log_error("the proxy cannot start on the new address; SIP is not relayed");
+	sx_rtp_create(sx);
 }
 
 /*
@@ -416,11 +531,11 @@ static int sx_start(struct siproxd *sx)
 		if (!sx->auth)
 			return -1;
 	}
-	sx->transport = sip_transport_create(sx->el, sx->cfg, proxy_input, sx);
+	sx->transport = sip_transport_create(sx->el, sx->cfg, sx_sip_received, sx);
 	if (!sx->transport || sx_listen_sip(sx) < 0 || sx_open_debug_port(sx) < 0)
 		return -1;
 	sx_raise_fd_limit(sx->cfg);
-	if (proxy_start(sx) < 0)
+	if (sx_rtp_create(sx) < 0 || sx_pipeline_create(sx) < 0)
 		return -1;
 
 	if (!sx->foreground && sx->cfg->daemonize) {
@@ -436,15 +551,24 @@ static int sx_start(struct siproxd *sx)
 		log_error("%s", err);
 		return -1;
 	}
-	sx->running = true;
-	proxy_load_registrations(sx);
+	/* As the classic: the file is read inside the jail, as the unprivileged user. */
+	if (sip_pipeline_load_registrations(sx->pipeline) < 0)
+		log_warn("cannot read the registrations from %s: %s", sx->cfg->registration_file, strerror(errno));
 	return sx_signals(sx);
 }
 
 static void sx_stop(struct siproxd *sx)
 {
 	/* Reverse order of sx_start(); each destroy accepts NULL. */
-	proxy_stop(sx);
+	if (sx->pipeline) {
+		sx_save_registrations(sx);
+		el_timer_stop(sx->el, &sx->sip_timer);
+		sip_pipeline_destroy(sx->pipeline);
+	}
+	if (sx->reg)
+		reg_destroy(sx->reg);
+	if (sx->rtp)
+		rtp_relay_destroy(sx->rtp);
 	if (sx->transport)
 		sip_transport_destroy(sx->transport);
 	if (sx->debug)

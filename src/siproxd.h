@@ -7,7 +7,6 @@
 
 #include "daemon.h"
 #include "event_loop.h"
-#include "sip_transport.h"
 
 struct config;
 struct event_loop;
@@ -32,13 +31,12 @@ struct siproxd {
 	struct sip_transport *transport;
 	struct debug_port *debug;       /* NULL when debug_port = 0 */
 	struct digest_auth *auth;       /* NULL when proxy_auth_realm is unset */
-	/* The proxy proper (proxy_setup.c); all NULL until both interfaces have an address. */
-	struct rtp_relay *rtp;          /* also NULL with rtp_proxy_enable = 0 */
-	struct registrar *reg;
-	struct sip_pipeline *pipeline;  /* fed by proxy_input(), the transport's receive callback */
-	struct el_timer tick;           /* registration expiry and autosave */
-	int64_t next_autosave;          /* wall clock */
-	bool running;                   /* start-up is over: privileges dropped, loop entered */
+	struct rtp_relay *rtp;          /* NULL with rtp_proxy_enable = 0, or until both sides have
+					 * an address */
+	struct registrar *reg;          /* the registrations */
+	struct sip_pipeline *pipeline;  /* fed by the transport's receive callback */
+	struct el_timer sip_timer;      /* once a second: registrations expire, autosave */
+	int64_t next_autosave;          /* wall clock; 0 = no autosave */
 	char *pid_path;                 /* absolute; NULL when no PID file is wanted */
 	struct pidfile pidfile;
 
@@ -54,17 +52,5 @@ struct siproxd {
 
 /* SIGUSR1: a summary of the daemon's state to the log (status.c). */
 void status_log(const struct siproxd *sx);
-
-/*
- * proxy_setup.c. proxy_start() creates the RTP relay, the registrar and the SIP pipeline when
- * both interfaces have an address (else it waits: call it again when one changes); -1 (logged)
- * only for a fatal problem. proxy_input() is the transport's receive callback (ud = sx).
- */
-int proxy_start(struct siproxd *sx);
-void proxy_load_registrations(struct siproxd *sx);
-void proxy_input(void *ud, const char *buf, size_t len, const struct sip_peer *from);
-void proxy_public_changed(struct siproxd *sx);
-/* Saves the registrations and takes the proxy down; safe when it never started. */
-void proxy_stop(struct siproxd *sx);
 
 #endif

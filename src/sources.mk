@@ -6,7 +6,6 @@ src_libsiproxd_a_SOURCES = \
 	src/daemon.c src/daemon.h \
 	src/netif.c src/netif.h \
 	src/status.c src/siproxd.h \
-	src/proxy_setup.c \
 	src/sip_message.c src/sip_message.h \
 	src/sip_checks.c src/sip_checks.h \
 	src/sip_response.c src/sip_response.h \

@@ -69,8 +69,6 @@ void status_log(const struct siproxd *sx)
 		 sx->cfg->if_outbound ? sx->cfg->if_outbound : "-", out_s, pub_s);
 	if (sx->reg)
 		log_info("status: %zu registrations (limit %d)", reg_count(sx->reg), sx->cfg->max_registrations);
-	else
-		log_info("status: not relaying yet: an interface has no address");
 	if (sx->transport)
 		log_info("status: %zu SIP TCP connections (limit %d)", sip_transport_tcp_count(sx->transport),
 			 sx->cfg->tcp_max_connections);
