@@ -370,19 +370,35 @@ static enum sip_verdict step_handle(struct sip_pipeline *p, struct sip_ticket *t
 	return t->dir == SIP_DIR_INCOMING ? step_request_incoming(p, t) : step_request_outgoing(p, t);
 }
 
+/* netif reports 0.0.0.0 while the outbound interface has no address: nothing can reach the WAN. */
+static bool wan_up(const struct sip_pipeline *p)
+{
+	return p->ctx.outbound.s_addr != INADDR_ANY;
+}
+
 static enum sip_verdict step_next_hop(struct sip_pipeline *p, struct sip_ticket *t)
 {
 	char peer[64];
 
 	if (MSG_IS_RESPONSE(t->msg)) {
-		if (siproute_response(p, t) == 0)
+		if (siproute_response(p, t) != 0) {
+			log_info("dropped a %d response from %s: unusable Via, Call-ID %s", t->msg->status_code,
+				 peer_str(&t->from, peer, sizeof(peer)), t->call_id);
+			return SIP_DONE;
+		}
+		if (t->hop_lan || wan_up(p))
 			return SIP_RELAY;
-		log_info("dropped a %d response from %s: unusable Via, Call-ID %s", t->msg->status_code,
-			 peer_str(&t->from, peer, sizeof(peer)), t->call_id);
+		log_info("dropped a %d response for %s: the outbound interface has no address, Call-ID %s",
+			 t->msg->status_code, t->hop_host, t->call_id);
 		return SIP_DONE;
 	}
 	if (t->hop_known && t->hop_lan)
 		return SIP_RELAY;
+	/* The classic answer while the line is down; the phone retries later. */
+	if (!wan_up(p)) {
+		sipresp_reply_raw(p, t->raw, t->raw_len, &t->from, 408, "outbound interface down");
+		return SIP_DONE;
+	}
 	if (siproute_request(p, t) == 0)
 		return SIP_RELAY;
 	sipresp_reply_raw(p, t->raw, t->raw_len, &t->from, 400, "no usable next hop");
