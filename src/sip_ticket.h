@@ -28,6 +28,8 @@ struct sip_pipeline {
 	struct dns_wait *waits;      /* lookups in flight, to cancel on destroy */
 	struct tcp_wait *tcp_waits;  /* ring of max_tcp_waiting requests sent over TCP */
 	size_t tcp_next;             /* the oldest slot */
+	unsigned char callid_key[16];   /* keys the hidden Call-ID token; drawn at its first use */
+	bool callid_key_set;
 };
 
 struct sip_ticket {
