@@ -16,6 +16,7 @@
 #include "registrar.h"
 #include "sip_checks.h"
 #include "sip_message.h"
+#include "sip_obscure.h"
 #include "sip_register.h"
 #include "sip_response.h"
 #include "sip_rewrite.h"
@@ -229,7 +230,9 @@ static void step_classify(struct sip_pipeline *p, struct sip_ticket *t)
 /* What every message from a phone toward the WAN gets. */
 static int rewrite_toward_wan(struct sip_pipeline *p, struct sip_ticket *t, bool contacts)
 {
-	if ((contacts && siprw_contact_masquerade(p, t) != 0) || siprw_callid_hide(p, t) != 0)
+	/* Hidden first: a marker after the token keeps the LAN address out of a looped call. */
+	if ((contacts && siprw_contact_masquerade(p, t) != 0) || siprw_callid_hide(p, t) != 0 ||
+	    sipobs_toward_wan(p, t) != 0)
 		return -1;
 	siprw_self_uris(p, t, true);
 	siprw_record_route_purge(p, t);
@@ -261,7 +264,8 @@ static enum sip_verdict request_to_phone(struct sip_pipeline *p, struct sip_tick
 
 static enum sip_verdict step_request_incoming(struct sip_pipeline *p, struct sip_ticket *t)
 {
-	/* After the lookup: a 404 must echo the To it was sent. */
+	/* After the lookup: a 404 must echo the To it was sent. Media sees the phone's Call-ID. */
+	sipobs_toward_phone(p, t);
 	if (siprw_callid_restore(p, t) != 0 || request_to_phone(p, t) != SIP_RELAY)
 		return SIP_DONE;
 	siprw_self_uris(p, t, false);
@@ -309,8 +313,11 @@ static bool response_to_phone(struct sip_pipeline *p, const struct sip_ticket *t
 
 static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket *t)
 {
+	osip_via_t *ours = osip_list_get(&t->msg->vias, 0);
 	char peer[64];
+	bool cut;
 
+	t->callid_cut = sipmsg_via_param(ours, SIPOBS_VIA_PARAM) != NULL;
 	if (sipvia_remove(p, t) != 0) {
 		log_info("dropped a %d response from %s: not sent through us, or its request expired, Call-ID %s",
 			 t->msg->status_code, peer_str(&t->from, peer, sizeof(peer)), t->call_id);
@@ -322,12 +329,14 @@ static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket 
 	}
 	if (t->dir == SIP_DIR_OUTGOING)
 		return rewrite_toward_wan(p, t, true) == 0 ? SIP_RELAY : SIP_DONE;
+	cut = sipobs_toward_phone(p, t);
 	if (siprw_callid_restore(p, t) != 0)
 		return SIP_DONE;
 	siprw_self_uris(p, t, false);
 	if (strcmp(sipmsg_cseq_method(t->msg), "REGISTER") == 0)
 		sipreg_response(p, t);
-	else if (creates_dialog(sipmsg_cseq_method(t->msg)) && siprw_record_route_add(p, t, false) != 0)
+	else if (creates_dialog(sipmsg_cseq_method(t->msg)) &&
+		 (siprw_record_route_add(p, t, false) != 0 || (cut && sipobs_mark_record_route(t) != 0)))
 		return SIP_DONE;
 	return SIP_RELAY;
 }
@@ -351,6 +360,8 @@ static enum sip_verdict step_handle(struct sip_pipeline *p, struct sip_ticket *t
 	if (MSG_IS_RESPONSE(t->msg))
 		return step_response(p, t);
 	sipvia_received(t);
+	if (t->dir == SIP_DIR_OUTGOING)
+		sipobs_route_seen(p, t);
 	siprw_route_preprocess(p, t);
 	/* OPTIONS to the proxy itself (no user part): a keep-alive or a probe, answered here. */
 	if (sipmsg_is_method(t->msg, "OPTIONS") && !t->msg->req_uri->username &&

@@ -40,6 +40,8 @@ struct sip_ticket {
 	enum sip_dir dir;
 	bool from_wan;               /* arrived from the WAN side (fixed by the classification) */
 	unsigned acl;                /* ACL_ALLOW_* of the source */
+	bool callid_cut;             /* obscure_loops: the marker was cut on the way to the phone */
+	bool our_route;              /* obscure_loops: the request carried our Route (a dialog's) */
 	int64_t now;
 	char call_id[128];           /* for log lines */
 

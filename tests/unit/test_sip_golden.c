@@ -261,6 +261,8 @@ static void env_conf(struct golden_env *e, const char *line)
 		e->cfg.ua_string = strdup(strchr(line, ' ') + 1);
 	else if (strcmp(k, "use_rport") == 0)
 		e->cfg.use_rport = atoi(v1);
+	else if (strcmp(k, "obscure_loops") == 0)
+		e->cfg.obscure_loops = atoi(v1);
 	else if (strcmp(k, "max_registrations") == 0)
 		e->cfg.max_registrations = atoi(v1);
 	else if (strcmp(k, "outbound_proxy") == 0) {
