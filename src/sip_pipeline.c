@@ -41,7 +41,7 @@ void sip_random(const struct sip_pipeline *p, void *buf, size_t len)
 		memset(buf, 0x5a, len);     /* tags need to be unique, not secret */
 }
 
-const char *sip_addr_str(struct in_addr a, char *buf, size_t size)
+const char *sip_ip_str(struct in_addr a, char *buf, size_t size)
 {
 	if (!inet_ntop(AF_INET, &a, buf, (socklen_t)size))
 		buf[0] = '\0';
@@ -134,7 +134,7 @@ static const char *peer_str(const struct sip_peer *from, char *buf, size_t size)
 {
 	char a[INET_ADDRSTRLEN];
 
-	snprintf(buf, size, "%s:%u/%s", sip_addr_str(from->addr.sin_addr, a, sizeof(a)), ntohs(from->addr.sin_port),
+	snprintf(buf, size, "%s:%u/%s", sip_ip_str(from->addr.sin_addr, a, sizeof(a)), ntohs(from->addr.sin_port),
 		 from->proto == SIP_PROTO_TCP ? "tcp" : "udp");
 	return buf;
 }

@@ -65,7 +65,7 @@ int siprw_record_route_add(struct sip_pipeline *p, struct sip_ticket *t, bool to
 	osip_record_route_t *rr;
 	char ip[INET_ADDRSTRLEN], value[96];
 
-	snprintf(value, sizeof(value), "<sip:siproxd@%s:%d;lr>", sip_addr_str(p->ctx.inbound, ip, sizeof(ip)),
+	snprintf(value, sizeof(value), "<sip:siproxd@%s:%d;lr>", sip_ip_str(p->ctx.inbound, ip, sizeof(ip)),
 		 p->ctx.cfg->sip_listen_port);
 	if (osip_record_route_init(&rr) != 0)
 		return -1;
@@ -156,7 +156,7 @@ static int contact_fallback(struct sip_pipeline *p, osip_contact_t *c)
 
 	snprintf(port, sizeof(port), "%d", p->ctx.cfg->sip_listen_port);
 	osip_free(c->url->host);
-	c->url->host = osip_strdup(sip_addr_str(p->ctx.public_addr, ip, sizeof(ip)));
+	c->url->host = osip_strdup(sip_ip_str(p->ctx.public_addr, ip, sizeof(ip)));
 	osip_free(c->url->port);
 	c->url->port = osip_strdup(port);
 	return c->url->host && c->url->port ? 0 : -1;
@@ -230,7 +230,7 @@ int siprw_sdp_origin(struct sip_pipeline *p, struct sip_ticket *t)
 	if (!body || !body->body || !ct || !ct->type || !ct->subtype || strcasecmp(ct->type, "application") != 0 ||
 	    strcasecmp(ct->subtype, "sdp") != 0)
 		return 0;
-	nb = sdp_origin_rewrite(body->body, body->length, sip_addr_str(p->ctx.public_addr, ip, sizeof(ip)),
+	nb = sdp_origin_rewrite(body->body, body->length, sip_ip_str(p->ctx.public_addr, ip, sizeof(ip)),
 				&new_len);
 	if (!nb)
 		return 0;
@@ -264,7 +264,7 @@ int siprw_callid_hide(struct sip_pipeline *p, struct sip_ticket *t)
 	osip_free(c->number);
 	c->number = num;
 	osip_free(c->host);
-	c->host = osip_strdup(sip_addr_str(p->ctx.public_addr, ip, sizeof(ip)));
+	c->host = osip_strdup(sip_ip_str(p->ctx.public_addr, ip, sizeof(ip)));
 	return c->host ? 0 : -1;
 }
 
@@ -277,7 +277,7 @@ int siprw_callid_restore(struct sip_pipeline *p, struct sip_ticket *t)
 	unsigned long v;
 
 	if (!c->host || n < mark + 8 || strncmp(c->number + n - 8 - mark, CALLID_MARK, mark) != 0 ||
-	    strcmp(c->host, sip_addr_str(p->ctx.public_addr, ip, sizeof(ip))) != 0)
+	    strcmp(c->host, sip_ip_str(p->ctx.public_addr, ip, sizeof(ip))) != 0)
 		return 0;
 	memcpy(hex, c->number + n - 8, 9);
 	v = strtoul(hex, &end, 16);
@@ -285,7 +285,7 @@ int siprw_callid_restore(struct sip_pipeline *p, struct sip_ticket *t)
 		return 0;
 	a.s_addr = htonl((uint32_t)v);
 	osip_free(c->host);
-	c->host = osip_strdup(sip_addr_str(a, ip, sizeof(ip)));
+	c->host = osip_strdup(sip_ip_str(a, ip, sizeof(ip)));
 	c->number[n - 8 - mark] = '\0';
 	return c->host ? 0 : -1;
 }

@@ -76,3 +76,8 @@ check_PROGRAMS += tests/unit/test_sip_transport
 tests_unit_test_sip_transport_SOURCES = tests/unit/test_sip_transport.c
 tests_unit_test_sip_transport_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sip_transport_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_sip_e2e
+tests_unit_test_sip_e2e_SOURCES = tests/unit/test_sip_e2e.c
+tests_unit_test_sip_e2e_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sip_e2e_LDADD = $(UNIT_LIBS)
