@@ -70,6 +70,7 @@ struct rtp_call {
 	struct rtp_relay *r;
 	struct el_timer end_timer;
 	size_t nsess;                  /* non-NULL entries of sess */
+	bool confirmed;                /* a 2xx to INVITE was seen */
 	size_t cap;
 	struct rtp_session **sess;     /* by m-line index */
 	size_t key_len;
@@ -671,6 +672,8 @@ int rtp_relay_sdp(struct rtp_relay *r, const char *call_id, const char *leg, enu
 		ports[i] = s->ep[!from].port;
 	}
 	free(fresh);
+	if (c->nsess == 0)
+		call_free(r, c);      /* only disabled m-lines: nothing to keep */
 	return 0;
 
 fail:;
@@ -712,6 +715,24 @@ void rtp_relay_offer_failed(struct rtp_relay *r, const char *call_id, const char
 		log_debug(DBCLASS_RTP, "rtp: Call-ID %s m=%u offer failed, back to the agreed media",
 			call_id, s->index);
 	}
+}
+
+bool rtp_relay_has_call(const struct rtp_relay *r, const char *call_id, const char *leg)
+{
+	return call_find(r, call_id, leg) != NULL;
+}
+
+void rtp_relay_confirm(struct rtp_relay *r, const char *call_id, const char *leg)
+{
+	struct rtp_call *c = call_find(r, call_id, leg);
+	if (c != NULL)
+		c->confirmed = true;
+}
+
+bool rtp_relay_confirmed(const struct rtp_relay *r, const char *call_id, const char *leg)
+{
+	const struct rtp_call *c = call_find(r, call_id, leg);
+	return c != NULL && c->confirmed;
 }
 
 static void call_end_all(struct rtp_relay *r, struct rtp_call *c, const char *why)

@@ -220,6 +220,7 @@ static void step_classify(struct sip_pipeline *p, struct sip_ticket *t)
 		t->dir = SIP_DIR_OUTGOING;
 	else
 		t->dir = SIP_DIR_INCOMING;
+	t->from_wan = t->dir == SIP_DIR_INCOMING;
 }
 
 /* What every message from a phone toward the WAN gets. */
@@ -369,11 +370,21 @@ static enum sip_verdict step_handle(struct sip_pipeline *p, struct sip_ticket *t
 static enum sip_verdict step_body(struct sip_pipeline *p, struct sip_ticket *t)
 {
 	bool toward_wan = MSG_IS_REQUEST(t->msg) ? !t->hop_lan : t->dir == SIP_DIR_OUTGOING;
+	char lan_call_id[sizeof(t->call_id)];
+	int code;
 
-	if (p->ctx.sdp_rewrite && p->ctx.sdp_rewrite(p->ctx.sdp_ud, t->msg, &t->from, toward_wan) != 0) {
-		if (MSG_IS_REQUEST(t->msg))
-			sipresp_reply(p, t, 488, "media could not be relayed");
-		return SIP_DONE;
+	if (p->ctx.sdp_rewrite) {
+		/* The key of the media streams: the Call-ID hidden toward the WAN is the one we read. */
+		if (!toward_wan)
+			sipmsg_call_id(t->msg, lan_call_id, sizeof(lan_call_id));
+		code = p->ctx.sdp_rewrite(p->ctx.sdp_ud, t->msg, toward_wan ? t->call_id : lan_call_id, &t->from,
+					  t->from_wan, toward_wan);
+		/* From the raw text: the parsed message may already carry the hidden Call-ID. */
+		if (code >= 400 && code <= 699 && MSG_IS_REQUEST(t->msg))
+			sipresp_reply_raw(p, t->raw, t->raw_len, &t->from, code,
+					  code == 503 ? "no RTP relay ports" : "media could not be relayed");
+		if (code != 0)
+			return SIP_DONE;
 	}
 	if (toward_wan && siprw_sdp_origin(p, t) != 0) {
 		if (MSG_IS_REQUEST(t->msg))

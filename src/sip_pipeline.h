@@ -38,10 +38,14 @@ struct sip_pipeline_ctx {
 	struct in_addr public_addr;    /* host_outbound when set, else outbound: what the WAN sees */
 
 	/*
-	 * The RTP relay's SDP rewriting (NULL: none, media addresses pass unchanged). toward_wan: the
-	 * message goes to the WAN side. Returns 0, or -1 when the media cannot be relayed (488).
+	 * The RTP relay's media handling (NULL: none, media addresses pass unchanged; see
+	 * sip_media_hook()), called for every relayed request and response, bodyless ones too.
+	 * call_id: as the LAN side sees it (before hiding, after restoring). from_wan / toward_wan:
+	 * the sides the message comes from and goes to. Returns 0; a status (4xx-5xx) to answer a
+	 * request with instead of relaying it; any other nonzero value drops the message.
 	 */
-	int (*sdp_rewrite)(void *ud, osip_message_t *msg, const struct sip_peer *from, bool toward_wan);
+	int (*sdp_rewrite)(void *ud, osip_message_t *msg, const char *call_id, const struct sip_peer *from,
+			   bool from_wan, bool toward_wan);
 	void *sdp_ud;
 
 	/* Injectable for tests; NULL = getrandom() and the loop's wall clock. */

@@ -26,6 +26,7 @@ src_libsiproxd_a_SOURCES += src/dns.c src/dns.h
 src_libsiproxd_a_SOURCES += src/port_pool.c src/port_pool.h
 src_libsiproxd_a_SOURCES += src/rtp_relay.c src/rtp_relay.h src/rtp_dejitter.c src/rtp_dejitter.h
 src_libsiproxd_a_SOURCES += src/sdp_rewrite.c src/sdp_rewrite.h
+src_libsiproxd_a_SOURCES += src/sip_media.c src/sip_media.h
 src_libsiproxd_a_SOURCES += src/sip_framing.c src/sip_framing.h src/sip_tcp.c src/sip_tcp.h
 src_libsiproxd_a_SOURCES += src/sip_transport.c src/sip_transport.h
 
