@@ -109,10 +109,13 @@ static int64_t fake_now(void *ud)
 }
 
 /* Stands in for the RTP relay: marks each SDP body with the direction it was asked for. */
-static int fake_sdp_rewrite(void *ud, osip_message_t *msg, const struct sip_peer *from, bool toward_wan)
+static int fake_sdp_rewrite(void *ud, osip_message_t *msg, const char *call_id, const struct sip_peer *from,
+			    bool from_wan, bool toward_wan)
 {
 	(void)ud;
+	(void)call_id;
 	(void)from;
+	(void)from_wan;
 	if (osip_list_size(&msg->bodies) > 0)
 		osip_message_set_header(msg, "X-Test-Sdp", toward_wan ? "toward-wan" : "toward-lan");
 	return 0;
