@@ -8,6 +8,7 @@ tests_unit_test_event_loop_LDADD = $(UNIT_LIBS)
 check_PROGRAMS += tests/unit/test_log
 tests_unit_test_log_SOURCES = tests/unit/test_log.c
 tests_unit_test_log_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_log_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=openlog,--wrap=syslog,--wrap=__syslog_chk
 tests_unit_test_log_LDADD = $(UNIT_LIBS)
 
 check_PROGRAMS += tests/unit/test_registrar
