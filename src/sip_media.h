@@ -1,36 +1,31 @@
-/* The glue between the SIP pipeline and the RTP relay: SDP rewriting, stream keys and teardown per SIP event. */
+/* The pipeline's side of the RTP relay: which messages carry media to rewrite, the streams' key, and when media ends. */
 #ifndef SIPROXD_SIP_MEDIA_H
 #define SIPROXD_SIP_MEDIA_H
 
-#include <osipparser2/osip_message.h>
-#include <stdbool.h>
-#include <stddef.h>
-
-#include "sip_transport.h"
+#include "sip_pipeline.h"
 
 struct rtp_relay;
 
 /*
- * The pipeline's ctx.sdp_rewrite hook (rtp_proxy_enable = 1; with 0 main installs none); ud is
- * the struct rtp_relay. It sees every relayed request and response, bodyless ones included:
- *  - INVITE, ACK, PRACK, UPDATE and 1xx/2xx answers to INVITE/UPDATE: the SDP goes through
- *    sdp_rewrite() and Content-Length is recomputed;
- *  - BYE: the streams end after 32 s unless its 200 (or 481) comes first;
- *  - CANCEL of an unconfirmed INVITE and a failure response to the initial INVITE end them;
- *  - a failure response to a re-INVITE or UPDATE goes back to the agreed media.
- * Messages between two phones on the LAN (or two WAN hosts) are left alone: no relay between
- * them. Returns 0; for a request whose media cannot be relayed the status to answer (488 unusable
- * SDP, 503 no relay ports, 500 out of memory), nothing having been changed; for such a response
- * or ACK -1: the pipeline drops it (see sip_media.c why). Failures are logged with the Call-ID.
+ * The sdp_rewrite hook of struct sip_pipeline_ctx (rtp_proxy_enable = 1; with 0 main installs
+ * none), with ud the struct rtp_relay. It sees every message crossing sides, bodyless ones too:
+ *  - INVITE, ACK, PRACK, UPDATE and 1xx/2xx to INVITE/UPDATE: the SDP goes through
+ *    sdp_rewrite(), Content-Length follows the new body;
+ *  - BYE: the streams end 32 s later unless its 2xx (or 481) comes first;
+ *  - CANCEL of an unconfirmed INVITE, a failure response to the initial INVITE: they end;
+ *  - a failure response to a re-INVITE or UPDATE: back to the agreed media.
+ * Returns 0, or for a request the status to answer instead (488 unusable SDP, 503 no relay ports,
+ * 500 out of memory); nothing was changed then. A response (or ACK) whose media cannot be relayed
+ * gets a nonzero value too: the pipeline drops it (see sip_media.c why). The Call-ID and the
+ * reason are logged.
  */
-int sip_media_hook(void *relay, osip_message_t *msg, const char *call_id, const struct sip_peer *from,
-	bool from_wan, bool toward_wan);
+int sipmedia_relay(void *relay, const struct sip_media_msg *m);
 
 /*
- * The stream key's leg for msg (see rtp_relay.h): the initial INVITE's From-tag and the side its
- * caller is on ("tag/L", "tag/W"), the same for both directions of one dialog. Exposed for the
- * tests. Returns a malloc'ed string, NULL when out of memory.
+ * The streams' leg for m (see rtp_relay.h): the initial INVITE's From-tag and the side its caller
+ * is on ("tag/L", "tag/W"), the same in both directions of one dialog. Exposed for the tests.
+ * Returns a malloc'ed string, NULL when out of memory.
  */
-char *sip_media_leg(const struct rtp_relay *r, const osip_message_t *msg, const char *call_id, bool from_wan);
+char *sipmedia_leg(const struct rtp_relay *r, const struct sip_media_msg *m);
 
 #endif

@@ -36,7 +36,7 @@ struct sip_ticket {
 	struct sip_peer from;
 	osip_message_t *msg;
 	enum sip_dir dir;
-	bool from_wan;               /* the first classification, kept when dir is overridden */
+	bool from_wan;               /* arrived from the WAN side (fixed by the classification) */
 	unsigned acl;                /* ACL_ALLOW_* of the source */
 	int64_t now;
 	char call_id[128];           /* for log lines */

@@ -8,6 +8,7 @@ src_libsiproxd_a_SOURCES = \
 	src/sip_response.c src/sip_response.h \
 	src/sip_rewrite.c src/sip_rewrite.h \
 	src/sip_via.c src/sip_via.h \
+	src/sip_media.c src/sip_media.h \
 	src/sip_register.c src/sip_register.h \
 	src/sip_route.c src/sip_route.h \
 	src/sip_pipeline.c src/sip_pipeline.h src/sip_ticket.h \
@@ -26,7 +27,6 @@ src_libsiproxd_a_SOURCES += src/dns.c src/dns.h
 src_libsiproxd_a_SOURCES += src/port_pool.c src/port_pool.h
 src_libsiproxd_a_SOURCES += src/rtp_relay.c src/rtp_relay.h src/rtp_dejitter.c src/rtp_dejitter.h
 src_libsiproxd_a_SOURCES += src/sdp_rewrite.c src/sdp_rewrite.h
-src_libsiproxd_a_SOURCES += src/sip_media.c src/sip_media.h
 src_libsiproxd_a_SOURCES += src/sip_framing.c src/sip_framing.h src/sip_tcp.c src/sip_tcp.h
 src_libsiproxd_a_SOURCES += src/sip_transport.c src/sip_transport.h
 

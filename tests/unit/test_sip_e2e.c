@@ -12,6 +12,8 @@
 #include "config.h"
 #include "event_loop.h"
 #include "registrar.h"
+#include "rtp_relay.h"
+#include "sip_media.h"
 #include "sip_pipeline.h"
 #include "sip_transport.h"
 
@@ -27,6 +29,7 @@ struct e2e {
 	struct registrar *reg;
 	struct sip_pipeline *p;
 	struct sip_transport *t;
+	struct rtp_relay *relay;       /* NULL: media passes unchanged */
 	uint16_t port;                 /* the proxy's */
 	int phone, provider;           /* UDP sockets */
 	uint16_t phone_port, provider_port;
@@ -54,7 +57,7 @@ static int udp_socket(const char *ip, uint16_t *port)
 	return fd;
 }
 
-static void e2e_setup(struct e2e *e)
+static void e2e_setup_media(struct e2e *e, bool media)
 {
 	struct sip_pipeline_ctx ctx = { 0 };
 	struct in_addr addrs[2];
@@ -66,6 +69,8 @@ static void e2e_setup(struct e2e *e)
 	e->cfg.tcp_connect_timeout = 500;
 	e->cfg.tcp_max_connections = 16;
 	e->cfg.tcp_max_buffer = 65536;
+	e->cfg.rtp_port_low = 31000;
+	e->cfg.rtp_port_high = 31019;
 	e->el = el_create();
 	e->reg = reg_create(16);
 	ck_assert_ptr_nonnull(e->el);
@@ -80,6 +85,15 @@ static void e2e_setup(struct e2e *e)
 	ctx.inbound = addrs[0];
 	ctx.outbound = addrs[1];
 	ctx.public_addr = addrs[1];
+	if (media) {
+		struct rtp_relay_addrs ra = { .inbound = addrs[0], .outbound = addrs[1], .public_addr = addrs[1] };
+
+		e->cfg.rtp_proxy_enable = 1;
+		e->relay = rtp_relay_create(e->el, &e->cfg, &ra);
+		ck_assert_ptr_nonnull(e->relay);
+		ctx.sdp_rewrite = sipmedia_relay;
+		ctx.sdp_ud = e->relay;
+	}
 	e->p = sip_pipeline_create(&ctx);
 	ck_assert_ptr_nonnull(e->p);
 	e->t = sip_transport_create(e->el, &e->cfg, sip_pipeline_rx, e->p);
@@ -91,12 +105,18 @@ static void e2e_setup(struct e2e *e)
 	e->provider = udp_socket(PROVIDER_IP, &e->provider_port);
 }
 
+static void e2e_setup(struct e2e *e)
+{
+	e2e_setup_media(e, false);
+}
+
 static void e2e_teardown(struct e2e *e)
 {
 	close(e->phone);
 	close(e->provider);
 	sip_transport_destroy(e->t);
 	sip_pipeline_destroy(e->p);
+	rtp_relay_destroy(e->relay);
 	reg_destroy(e->reg);
 	el_destroy(e->el);
 }
@@ -282,6 +302,74 @@ START_TEST(test_register_over_tcp)
 }
 END_TEST
 
+/* The media port the SDP in got offers on m=audio, after checking its c= address. */
+static unsigned sdp_port(const char *got, const char *ip)
+{
+	char c[64];
+	unsigned port = 0;
+	const char *m = strstr(got, "\r\nm=audio ");
+
+	snprintf(c, sizeof(c), "\r\nc=IN IP4 %s\r\n", ip);
+	ck_assert_msg(strstr(got, c) != NULL, "expected %s in %s", c + 2, got);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(sscanf(m + 10, "%u", &port), 1);
+	return port;
+}
+
+/* A call out with the RTP relay: each side sees the relay's address and ports; BYE ends the media. */
+START_TEST(test_call_out_media_relayed)
+{
+	struct e2e e;
+	char msg[4096], got[4096], via[512], body[256], tag_line[64];
+	unsigned port;
+
+	e2e_setup_media(&e, true);
+	snprintf(body, sizeof(body), "v=0\r\no=a 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+		 "m=audio 4000 RTP/AVP 0\r\n", PHONE_IP, PHONE_IP);
+	snprintf(msg, sizeof(msg),
+		 "INVITE sip:bob@%s:%u SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bKm1;rport\r\nMax-Forwards: 70\r\n"
+		 "From: <sip:alice@%s>;tag=m1\r\nTo: <sip:bob@%s>\r\nCall-ID: media-1\r\nCSeq: 1 INVITE\r\n"
+		 "Contact: <sip:alice@%s:%u>\r\nContent-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+		 PROVIDER_IP, e.provider_port, PHONE_IP, e.phone_port, PROVIDER_IP, PROVIDER_IP, PHONE_IP, e.phone_port,
+		 strlen(body), body);
+	send_to_proxy(&e, e.phone, LAN_IP, msg);
+	expect_arrival(&e, e.provider, got, sizeof(got), WAN_IP, "INVITE ");
+	ck_assert_msg(strstr(got, PHONE_IP) == NULL, "LAN address leaked: %s", got);
+	port = sdp_port(got, WAN_IP);
+	ck_assert_msg(port >= 31000 && port <= 31019, "%s", got);
+
+	header(got, "Via", via, sizeof(via));
+	snprintf(body, sizeof(body), "v=0\r\no=b 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+		 "m=audio 6000 RTP/AVP 0\r\n", PROVIDER_IP, PROVIDER_IP);
+	snprintf(tag_line, sizeof(tag_line), "To: <sip:bob@%s>;tag=m2", PROVIDER_IP);
+	snprintf(msg, sizeof(msg),
+		 "SIP/2.0 200 OK\r\nVia: %s\r\nFrom: <sip:alice@%s>;tag=m1\r\n%s\r\nCall-ID: media-1\r\n"
+		 "CSeq: 1 INVITE\r\nContact: <sip:bob@%s:%u>\r\nContent-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+		 via, PROVIDER_IP, tag_line, PROVIDER_IP, e.provider_port, strlen(body), body);
+	send_to_proxy(&e, e.provider, WAN_IP, msg);
+	expect_arrival(&e, e.phone, got, sizeof(got), LAN_IP, "SIP/2.0 200 ");
+	port = sdp_port(got, LAN_IP);
+	ck_assert_msg(port >= 31000 && port <= 31019, "%s", got);
+	ck_assert_uint_eq(rtp_relay_session_count(e.relay), 1);
+
+	/* The phone hangs up; the provider's 200 ends the media at once. */
+	snprintf(msg, sizeof(msg),
+		 "BYE sip:bob@%s:%u SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bKm3;rport\r\nMax-Forwards: 70\r\n"
+		 "From: <sip:alice@%s>;tag=m1\r\n%s\r\nCall-ID: media-1\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
+		 PROVIDER_IP, e.provider_port, PHONE_IP, e.phone_port, PROVIDER_IP, tag_line);
+	send_to_proxy(&e, e.phone, LAN_IP, msg);
+	expect_arrival(&e, e.provider, got, sizeof(got), WAN_IP, "BYE ");
+	header(got, "Via", via, sizeof(via));
+	snprintf(msg, sizeof(msg),
+		 "SIP/2.0 200 OK\r\nVia: %s\r\nFrom: <sip:alice@%s>;tag=m1\r\n%s\r\nCall-ID: media-1\r\n"
+		 "CSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n", via, PROVIDER_IP, tag_line);
+	send_to_proxy(&e, e.provider, WAN_IP, msg);
+	expect_arrival(&e, e.phone, got, sizeof(got), LAN_IP, "SIP/2.0 200 ");
+	ck_assert_uint_eq(rtp_relay_session_count(e.relay), 0);
+	e2e_teardown(&e);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sip_e2e");
@@ -291,6 +379,7 @@ int main(void)
 
 	tcase_add_test(tc, test_register_then_call_in);
 	tcase_add_test(tc, test_register_over_tcp);
+	tcase_add_test(tc, test_call_out_media_relayed);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

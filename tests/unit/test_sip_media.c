@@ -107,7 +107,7 @@ static void start(int port_low, int port_high)
 	ctx.inbound = ip(LAN);
 	ctx.outbound = ip(WAN);
 	ctx.public_addr = ip(PUBLIC);
-	ctx.sdp_rewrite = sip_media_hook;
+	ctx.sdp_rewrite = sipmedia_relay;
 	ctx.sdp_ud = relay;
 	pipe_ = sip_pipeline_create(&ctx);
 	ck_assert_ptr_nonnull(pipe_);
