@@ -25,12 +25,12 @@ rtp_start() {
 }
 
 # rtp_sipp_bg NS NAME SCENARIO SIPP-ARGS... : SIPp in the background, bounded in time; its
-# messages go to $T_TMP/NAME.msg. Sets RTP_PID_NAME.
+# messages go to $T_TMP/NAME.msg; its own media socket on RTP_SIPP_MP (6000). Sets RTP_PID_NAME.
 rtp_sipp_bg() {
 	local ns=$1 name=$2 scen=$3; shift 3
 	timeout $((RTP_SIPP_TIMEOUT + 10)) ip netns exec "$ns" sipp -sf "$RTP_SCEN/$scen" -nostdin \
 		-timeout "${RTP_SIPP_TIMEOUT}s" -timeout_error -trace_err -error_file "$T_TMP/$name.err" \
-		-trace_msg -message_file "$T_TMP/$name.msg" -mp 6000 "$@" </dev/null >"$T_TMP/$name.out" 2>&1 &
+		-trace_msg -message_file "$T_TMP/$name.msg" -mp "${RTP_SIPP_MP:-6000}" "$@" </dev/null >"$T_TMP/$name.out" 2>&1 &
 	T_PIDS+=("$!")
 	printf -v "RTP_PID_$name" %s "$!"
 }
@@ -98,12 +98,19 @@ rtp_received() {
 # RX_PHONE and RX_CALLEE to what each received.
 rtp_exchange() {
 	local n=$1 src=${2:-$PHONE_RTP} lan_port wan_port
+	# a side on hold (c=0.0.0.0) names no address: its relay port is the one seen before
 	rtp_sdp phone
-	[ "$RTP_SDP_ADDR" = "$RTR_LAN_IP" ] || t_fail "the phone's SDP names $RTP_SDP_ADDR, not $RTR_LAN_IP"
-	lan_port=$RTP_SDP_PORT
+	if [ "$RTP_SDP_ADDR" != 0.0.0.0 ]; then
+		[ "$RTP_SDP_ADDR" = "$RTR_LAN_IP" ] || t_fail "the phone's SDP names $RTP_SDP_ADDR, not $RTR_LAN_IP"
+		RTP_LAN_PORT=$RTP_SDP_PORT
+	fi
 	rtp_sdp callee
-	[ "$RTP_SDP_ADDR" = "$RTR_WAN_IP" ] || t_fail "the callee's SDP names $RTP_SDP_ADDR, not $RTR_WAN_IP"
-	wan_port=$RTP_SDP_PORT
+	if [ "$RTP_SDP_ADDR" != 0.0.0.0 ]; then
+		[ "$RTP_SDP_ADDR" = "$RTR_WAN_IP" ] || t_fail "the callee's SDP names $RTP_SDP_ADDR, not $RTR_WAN_IP"
+		RTP_WAN_PORT=$RTP_SDP_PORT
+	fi
+	lan_port=${RTP_LAN_PORT:?the phone never received a relay port}
+	wan_port=${RTP_WAN_PORT:?the callee never received a relay port}
 	rtp_send_bg "$NS_LAN" rtp_phone "$LAN_IP" "$src" "$RTR_LAN_IP" "$lan_port" "$n" 20 800
 	rtp_send_bg "$NS_WAN" rtp_callee "$WAN_IP" "$CALLEE_RTP" "$RTR_WAN_IP" "$wan_port" "$n" 20 800
 	rtp_received rtp_phone

@@ -4,7 +4,7 @@ set -eu
 . "$(dirname "$0")/rtp_lib.sh"
 
 rtp_need_tools
-echo "rtp_timeout = 2" | rtp_start
+rtp_start <<<"rtp_timeout = 2"
 rtp_call_out 12000 rtp_uac.xml rtp_uas.xml
 rtp_wait_msg 15 phone sent '^ACK'
 rtp_expect_audio 25
