@@ -184,7 +184,6 @@ static int fill_fields(struct config *cfg, struct config_store *store)
 		const struct copt_def *d = &copt_table[i];
 		cfg_opt_t *opt = cfg_getopt(store->tree, d->name);
 		unsigned n = cfg_opt_size(opt);
-		char *f = (char *)cfg + d->field;
 
 		if (d->kind == COPT_STR_LIST) {
 			const char **items = calloc(n + 1, sizeof *items);
@@ -196,6 +195,8 @@ static int fill_fields(struct config *cfg, struct config_store *store)
 		}
 		if (d->field == COPT_NOFIELD)
 			continue;
+		/* Only now: for COPT_NOFIELD the offset is SIZE_MAX and the sum would be undefined. */
+		char *f = (char *)cfg + d->field;
 		switch (d->kind) {
 		case COPT_INT:
 			*(int *)(void *)f = (int)cfg_opt_getnint(opt, 0);

@@ -103,8 +103,11 @@ void sip_pipeline_destroy(struct sip_pipeline *p)
 	free(p);
 }
 
-void sip_pipeline_set_public(struct sip_pipeline *p, struct in_addr public_addr)
+void sip_pipeline_set_addrs(struct sip_pipeline *p, struct in_addr inbound, struct in_addr outbound,
+			    struct in_addr public_addr)
 {
+	p->ctx.inbound = inbound;
+	p->ctx.outbound = outbound;
 	p->ctx.public_addr = public_addr;
 }
 
@@ -228,6 +231,7 @@ static int rewrite_toward_wan(struct sip_pipeline *p, struct sip_ticket *t, bool
 {
 	if ((contacts && siprw_contact_masquerade(p, t) != 0) || siprw_callid_hide(p, t) != 0)
 		return -1;
+	siprw_self_uris(p, t, true);
 	siprw_record_route_purge(p, t);
 	return siprw_user_agent(p, t);
 }
@@ -257,8 +261,10 @@ static enum sip_verdict request_to_phone(struct sip_pipeline *p, struct sip_tick
 
 static enum sip_verdict step_request_incoming(struct sip_pipeline *p, struct sip_ticket *t)
 {
+	/* After the lookup: a 404 must echo the To it was sent. */
 	if (siprw_callid_restore(p, t) != 0 || request_to_phone(p, t) != SIP_RELAY)
 		return SIP_DONE;
+	siprw_self_uris(p, t, false);
 	if ((creates_dialog(t->msg->sip_method) && siprw_record_route_add(p, t, true) != 0) ||
 	    siprw_max_forwards(t->msg) != 0) {
 		sipresp_reply(p, t, 500, "out of memory");
@@ -318,6 +324,7 @@ static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket 
 		return rewrite_toward_wan(p, t, true) == 0 ? SIP_RELAY : SIP_DONE;
 	if (siprw_callid_restore(p, t) != 0)
 		return SIP_DONE;
+	siprw_self_uris(p, t, false);
 	if (strcmp(sipmsg_cseq_method(t->msg), "REGISTER") == 0)
 		sipreg_response(p, t);
 	else if (creates_dialog(sipmsg_cseq_method(t->msg)) && siprw_record_route_add(p, t, false) != 0)

@@ -74,8 +74,9 @@ void sip_pipeline_destroy(struct sip_pipeline *p);
 void sip_pipeline_input(struct sip_pipeline *p, const char *buf, size_t len, const struct sip_peer *from);
 void sip_pipeline_rx(void *p, const char *buf, size_t len, const struct sip_peer *from);
 
-/* A public address change (host_outbound re-resolved, interface renumbered). */
-void sip_pipeline_set_public(struct sip_pipeline *p, struct in_addr public_addr);
+/* The addresses changed (an interface renumbered, host_outbound re-resolved). */
+void sip_pipeline_set_addrs(struct sip_pipeline *p, struct in_addr inbound, struct in_addr outbound,
+			    struct in_addr public_addr);
 
 /* Once a second or so from main's timer: expired and never-confirmed bindings go. */
 void sip_pipeline_tick(struct sip_pipeline *p);

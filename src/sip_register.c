@@ -3,6 +3,7 @@
 #include "sip_register.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,20 +87,20 @@ static int reg_apply_contact(struct sip_pipeline *p, struct sip_ticket *t, const
 
 	if (!sipmsg_uri_str(c->url, true_url, sizeof(true_url)))
 		return 400;
-	b = reg_find_contact(p->ctx.reg, true_url);
-	if (b && strcmp(b->aor, aor) == 0)
-		snprintf(masq, sizeof(masq), "%s", b->masq_url);
-	else if (masq_build(p, t->msg->to->url, true_url, masq, sizeof(masq)) != 0)
+	/* Built afresh each time: after a change of the public address the registrar learns the new one. */
+	if (masq_build(p, t->msg->to->url, true_url, masq, sizeof(masq)) != 0)
 		return 400;
 	if (life == 0) {
 		reg_unbind(p->ctx.reg, aor, true_url);
 	} else {
 		b = reg_bind(p->ctx.reg, aor, true_url, masq, &t->from.addr, (int)t->from.proto, t->now + life,
 			     registrar);
-		if (!b) {
+		if (!b && errno == ENOSPC) {
 			log_warn("registration table full (max_registrations), %s from %s refused", aor, true_url);
 			return 503;
 		}
+		if (!b)
+			return errno == EINVAL ? 400 : 500;
 	}
 	log_debug(DBCLASS_REG, "%s %s -> %s (%s), %ld s", life ? "bind" : "unbind", aor, true_url, masq, life);
 	/* The registrar must see the public URI, also for a removal. */

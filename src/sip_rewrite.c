@@ -236,6 +236,30 @@ int siprw_sdp_origin(struct sip_pipeline *p, struct sip_ticket *t)
 	return rc;
 }
 
+static void self_uri(osip_uri_t *u, struct in_addr from, struct in_addr to)
+{
+	char ip[INET_ADDRSTRLEN];
+	struct in_addr a;
+	char *host;
+
+	if (!u || !sipmsg_ipv4(u->host, &a) || a.s_addr != from.s_addr)
+		return;
+	host = osip_strdup(sip_ip_str(to, ip, sizeof(ip)));
+	if (host) {
+		osip_free(u->host);
+		u->host = host;
+	}
+}
+
+void siprw_self_uris(struct sip_pipeline *p, struct sip_ticket *t, bool toward_wan)
+{
+	struct in_addr lan = p->ctx.inbound, wan = p->ctx.public_addr;
+	osip_message_t *m = t->msg;
+
+	self_uri(m->from->url, toward_wan ? lan : wan, toward_wan ? wan : lan);
+	self_uri(m->to->url, toward_wan ? lan : wan, toward_wan ? wan : lan);
+}
+
 #define CALLID_MARK "-lan"
 
 int siprw_callid_hide(struct sip_pipeline *p, struct sip_ticket *t)

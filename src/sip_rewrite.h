@@ -31,6 +31,12 @@ int siprw_contact_uri(osip_contact_t *c, const char *uri);
  */
 int siprw_callid_hide(struct sip_pipeline *p, struct sip_ticket *t);
 int siprw_callid_restore(struct sip_pipeline *p, struct sip_ticket *t);
+/*
+ * From and To naming the proxy's LAN address (registrar mode: sip:alice@10.0.0.1) name its public
+ * address toward the WAN, and the LAN address again on the way back. Tags identify dialogs, so
+ * the URIs may differ between the sides.
+ */
+void siprw_self_uris(struct sip_pipeline *p, struct sip_ticket *t, bool toward_wan);
 /* The public address in SDP o= lines of messages toward the WAN; c=/m= are the RTP relay's. */
 int siprw_sdp_origin(struct sip_pipeline *p, struct sip_ticket *t);
 
