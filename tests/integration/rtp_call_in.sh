@@ -3,7 +3,7 @@
 # contact; the INVITE reaching the phone carries the router's LAN address, the 200 reaching the
 # caller the public one, and RTP flows both ways.
 set -eu
-. "$(dirname "$0")/rtp_lib.sh"
+. "$(dirname "$0")/rtp_helpers.bash"
 
 rtp_need_tools
 rtp_start </dev/null
@@ -24,4 +24,4 @@ rtp_expect_audio 50
 rtp_sipp_wait callee
 rtp_sipp_wait phone
 rtp_expect_silence 20
-t_pass
+rtp_pass

@@ -3,7 +3,7 @@
 # address and a relay port, the phone's the router's LAN address; packets are counted on each side.
 # After the BYE and its 200 the streams are gone: nothing is relayed any more.
 set -eu
-. "$(dirname "$0")/rtp_lib.sh"
+. "$(dirname "$0")/rtp_helpers.bash"
 
 rtp_need_tools
 rtp_start </dev/null
@@ -15,4 +15,4 @@ rtp_expect_audio 50
 rtp_sipp_wait phone
 rtp_sipp_wait callee
 rtp_expect_silence 20
-t_pass
+rtp_pass

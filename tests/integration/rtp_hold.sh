@@ -2,7 +2,7 @@
 # Hold and resume by re-INVITE: the phone puts the call on hold (c=0.0.0.0, a=sendonly), so
 # nothing reaches it; after the resuming re-INVITE both directions flow again on the same ports.
 set -eu
-. "$(dirname "$0")/rtp_lib.sh"
+. "$(dirname "$0")/rtp_helpers.bash"
 
 rtp_need_tools
 rtp_start </dev/null
@@ -18,4 +18,4 @@ rtp_wait_msg 15 phone sent '^ACK' 3
 rtp_expect_audio 50
 rtp_sipp_wait phone
 rtp_sipp_wait callee
-t_pass
+rtp_pass

@@ -3,7 +3,7 @@
 # and a pair needs its odd port in range: 7070-7072 is the pair 7070/7071), a second call while the first is up gets 503 from
 # siproxd and never reaches the callee; the first call keeps its audio.
 set -eu
-. "$(dirname "$0")/rtp_lib.sh"
+. "$(dirname "$0")/rtp_helpers.bash"
 
 rtp_need_tools
 rtp_start <<<$'rtp_port_low = 7070\nrtp_port_high = 7072'
@@ -16,4 +16,4 @@ rtp_sipp_wait phone2
 rtp_expect_audio 50
 rtp_sipp_wait phone
 rtp_sipp_wait callee
-t_pass
+rtp_pass

@@ -2,7 +2,7 @@
 # Packets injected from a third host to the relay's WAN port are not relayed to the phone; the
 # callee's own packets are.
 set -eu
-. "$(dirname "$0")/rtp_lib.sh"
+. "$(dirname "$0")/rtp_helpers.bash"
 
 rtp_need_tools
 rtp_start </dev/null
@@ -18,4 +18,4 @@ rtp_received listen
 rtp_expect_audio 50
 rtp_sipp_wait phone
 rtp_sipp_wait callee
-t_pass
+rtp_pass

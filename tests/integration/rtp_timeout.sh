@@ -1,7 +1,7 @@
 #!/bin/bash
 # rtp_timeout: streams without packets for that long end; later packets are not relayed.
 set -eu
-. "$(dirname "$0")/rtp_lib.sh"
+. "$(dirname "$0")/rtp_helpers.bash"
 
 rtp_need_tools
 rtp_start <<<"rtp_timeout = 2"
@@ -12,4 +12,4 @@ sleep 4
 rtp_expect_silence 25
 rtp_sipp_wait phone
 rtp_sipp_wait callee
-t_pass
+rtp_pass

@@ -2,6 +2,7 @@
 # message logs give the relay ports, and RTP exchanges counted on both sides.
 # The phone (LAN) and the callee (WAN) are SIPp; their RTP is rtpsend, on ports named in the SDP
 # through -key rtpport (SIPp's own media socket stays on -mp 6000, out of the way).
+# (Not named *.sh: scripts/test runs every tests/integration/*.sh as a test.)
 . "$(dirname "$0")/lib.sh"
 
 RTP_SCEN=$T_TOP/tests/integration/scenarios
@@ -144,3 +145,10 @@ rtp_call_out() {
 		-s callee -key rtpaddr "$LAN_IP" -key rtpport "$PHONE_RTP" -d "$callms" "$@"
 }
 rtp_listening() { ip netns exec "$1" ss -Hlnu "src $2:$3" | grep -q .; }
+
+# The end of every RTP test: the daemon still runs and its log shows no sanitizer report.
+rtp_pass() {
+	kill -0 "$SIPROXD_PID" 2>/dev/null || t_fail "siproxd is no longer running"
+	! grep -q "AddressSanitizer\|runtime error:" "$T_TMP/siproxd.log" || t_fail "sanitizer report in the daemon's log"
+	t_pass
+}
