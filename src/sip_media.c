@@ -160,12 +160,10 @@ int sipmedia_relay(void *relay, const struct sip_media_msg *m)
 	} else if (!req || sipmsg_is_method(msg, "ACK")) {
 		/*
 		 * An answer whose media cannot be relayed (sdp_rewrite logged why): forwarded, it
-		 * would hand the caller an address it cannot reach, so the pipeline drops it; the
-		 * caller's INVITE times out and the callee stops retransmitting. The offer is void.
-		 * An ACK (a late offer's answer) cannot be answered either.
+		 * would hand the caller an address it cannot reach, so the pipeline drops it (and
+		 * logs that); the caller's INVITE times out and the callee stops retransmitting. An
+		 * ACK (a late offer's answer) cannot be answered either. The offer is void.
 		 */
-		log_warn("media: Call-ID %s: %s %d dropped, its media cannot be relayed", m->call_id,
-			 req ? "ACK" : "response", msg->status_code);
 		rtp_relay_offer_failed(r, m->call_id, leg);
 	}
 	free(leg);

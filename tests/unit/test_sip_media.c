@@ -384,6 +384,22 @@ START_TEST(test_unusable_sdp_488)
 }
 END_TEST
 
+/* An answer that cannot be relayed is dropped, not forwarded with an address nobody reaches. */
+START_TEST(test_unusable_answer_dropped)
+{
+	const char *v6 = "Content-Type: application/sdp\nContent-Length: 75\n\n"
+			 "v=0\r\no=x 1 1 IN IP6 ::1\r\ns=-\r\nc=IN IP6 ::1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 8\r\n";
+	size_t before;
+
+	phone_invite("c10@callhost", NULL, 1, "10.77.0.5", 4000, "");
+	before = nsent;
+	ck_assert_uint_eq(rtp_relay_session_count(relay), 1);
+	respond(last_sent(PROVIDER ":5060", "INVITE "), PROVIDER ":5060", WAN, 200, "tc", v6);
+	ck_assert_uint_eq(nsent, before);
+	ck_assert_uint_eq(rtp_relay_session_count(relay), 0);    /* the offer is void */
+}
+END_TEST
+
 START_TEST(test_pool_exhausted_503)
 {
 	teardown();
@@ -476,6 +492,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_cancel_ends);
 	tcase_add_test(tc, test_initial_invite_rejected_ends);
 	tcase_add_test(tc, test_unusable_sdp_488);
+	tcase_add_test(tc, test_unusable_answer_dropped);
 	tcase_add_test(tc, test_pool_exhausted_503);
 	tcase_add_test(tc, test_incoming_call);
 	tcase_add_test(tc, test_hairpin_two_legs);
