@@ -358,6 +358,17 @@ START_TEST(test_cancel_ends)
 }
 END_TEST
 
+/* A CANCEL crossing the 200 does not end the answered call's media. */
+START_TEST(test_cancel_after_answer_keeps)
+{
+	char *inv = call_up("c11@callhost");
+
+	phone_request("CANCEL", "c11@callhost", 1);
+	ck_assert_uint_eq(rtp_relay_session_count(relay), 1);
+	free(inv);
+}
+END_TEST
+
 START_TEST(test_initial_invite_rejected_ends)
 {
 	phone_invite("c6@callhost", NULL, 1, "10.77.0.5", 4000, "");
@@ -490,6 +501,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_rejected_reinvite_keeps_media);
 	tcase_add_test(tc, test_hold_preserved);
 	tcase_add_test(tc, test_cancel_ends);
+	tcase_add_test(tc, test_cancel_after_answer_keeps);
 	tcase_add_test(tc, test_initial_invite_rejected_ends);
 	tcase_add_test(tc, test_unusable_sdp_488);
 	tcase_add_test(tc, test_unusable_answer_dropped);
