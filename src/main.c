@@ -372,7 +372,7 @@ static void sx_netif_changed(void *ud, enum netif_side side, struct in_addr old_
 			 strerror(errno));
 	if (new_addr.s_addr &&
 	    sip_transport_listen(sx->transport, &new_addr, 1, (uint16_t)sx->cfg->sip_listen_port) < 0)
-		log_warn("cannot listen for SIP on the new %s address", name);
+		log_warn("cannot listen for SIP on the new %s address %s", name, inet_ntoa(new_addr));
 	if (new_addr.s_addr)
 		sx_rtp_create(sx);
 }
