@@ -597,6 +597,9 @@ START_TEST(test_set_addrs_new_calls_only)
 	ck_assert_int_eq(rtp_relay_sdp(relay, "one", "a", RTP_SIDE_WAN, &m, 1, &p2), 0);
 	ck_assert_uint_ne(p1, p2);
 	ck_assert_uint_eq(rtp_relay_ports_free(relay), pairs - 4);
+	/* and apart again before the calls end: the separate pairs of "one" must not leak */
+	na.outbound = ip("127.0.0.3");
+	rtp_relay_set_addrs(relay, &na);
 	rtp_relay_end(relay, "old", "a");
 	rtp_relay_end(relay, "new", "a");
 	rtp_relay_end(relay, "one", "a");
