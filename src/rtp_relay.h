@@ -86,6 +86,15 @@ void rtp_relay_end(struct rtp_relay *r, const char *call_id, const char *leg);
 /* On a BYE: ends the sessions after ms (32000) unless rtp_relay_end() came first. */
 void rtp_relay_end_later(struct rtp_relay *r, const char *call_id, const char *leg, uint32_t ms);
 
+/*
+ * Whether (call_id, leg) has sessions: tells which party of a dialog is the caller. A 2xx to
+ * an INVITE confirms the call: from then on a failure response to INVITE is a re-INVITE's and
+ * a CANCEL no longer ends it.
+ */
+bool rtp_relay_has_call(const struct rtp_relay *r, const char *call_id, const char *leg);
+void rtp_relay_confirm(struct rtp_relay *r, const char *call_id, const char *leg);
+bool rtp_relay_confirmed(const struct rtp_relay *r, const char *call_id, const char *leg);
+
 /* Counters of one direction of a session: packets received from one side. */
 struct rtp_counters {
 	uint64_t packets, bytes;       /* accepted from this side (RTP + RTCP) */

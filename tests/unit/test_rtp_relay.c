@@ -233,6 +233,47 @@ START_TEST(test_latching_drops_others)
 }
 END_TEST
 
+/* A stranger sending before the real peer does not take the stream. */
+START_TEST(test_stranger_first_not_latched)
+{
+	uint16_t xp;
+	relay_start();
+	struct call c = call_up("c3s");
+	int stranger = phone("127.0.0.99", &xp);
+
+	ck_assert(!passes(stranger, "127.0.0.2", c.port, c.lan, "evil", 200));
+	ck_assert(passes(c.wan, "127.0.0.2", c.port, c.lan, "real", 1000));
+	ck_assert(passes(c.lan, "127.0.0.1", c.port, c.wan, "back", 1000));
+
+	struct rtp_session_info info;
+	ck_assert_int_eq(rtp_relay_session_info(relay, "c3s", "a", 0, &info), 0);
+	ck_assert_uint_eq(info.from[RTP_SIDE_WAN].drop_source, 1);
+	ck_assert_uint_eq(ntohs(info.latched_addr[RTP_SIDE_WAN].sin_port), c.wan_port);
+	close(stranger);
+	call_down(&c);
+}
+END_TEST
+
+/* c=0.0.0.0 from a side that was latched: nothing is sent to it until it names an address again. */
+START_TEST(test_hold_overrides_latch)
+{
+	uint16_t q;
+	relay_start();
+	struct call c = call_up("c3h");
+
+	ck_assert(passes(c.wan, "127.0.0.2", c.port, c.lan, "to-lan", 1000));
+	ck_assert(passes(c.lan, "127.0.0.1", c.port, c.wan, "latch", 1000));
+	struct rtp_media m = media("0.0.0.0", c.lan_port);
+	ck_assert_int_eq(rtp_relay_sdp(relay, "c3h", "a", RTP_SIDE_LAN, &m, 1, &q), 0);
+	ck_assert(passes(c.lan, "127.0.0.1", c.port, c.wan, "moh", 1000));   /* music on hold goes out */
+	ck_assert(!passes(c.wan, "127.0.0.2", c.port, c.lan, "held", 200));
+	m = media("127.0.0.10", c.lan_port);
+	ck_assert_int_eq(rtp_relay_sdp(relay, "c3h", "a", RTP_SIDE_LAN, &m, 1, &q), 0);
+	ck_assert(passes(c.wan, "127.0.0.2", c.port, c.lan, "resumed", 1000));
+	call_down(&c);
+}
+END_TEST
+
 START_TEST(test_latch_real_source)
 {
 	uint16_t sdp_port, real_port, wp, p;
@@ -618,6 +659,8 @@ int main(void)
 	tcase_add_test(tc, test_both_ways);
 	tcase_add_test(tc, test_rtcp);
 	tcase_add_test(tc, test_latching_drops_others);
+	tcase_add_test(tc, test_stranger_first_not_latched);
+	tcase_add_test(tc, test_hold_overrides_latch);
 	tcase_add_test(tc, test_latch_real_source);
 	tcase_add_test(tc, test_relatch_after_sdp_change);
 	tcase_add_test(tc, test_dscp);
