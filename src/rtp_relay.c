@@ -207,8 +207,12 @@ static int session_open_sockets(struct rtp_relay *r, struct rtp_session *s)
 
 static void session_give_ports(struct rtp_relay *r, struct rtp_session *s)
 {
+	/*
+	 * The session's own ports decide, not r->shared_ports: an address change may have switched
+	 * between shared and separate pairs since it opened, and two separate pairs never share a port.
+	 */
 	port_pool_give(r->pool, s->ep[0].port);
-	if (!r->shared_ports)
+	if (s->ep[1].port != s->ep[0].port)
 		port_pool_give(r->pool, s->ep[1].port);
 }
 
@@ -831,6 +835,12 @@ void rtp_relay_destroy(struct rtp_relay *r)
 	hmap_fini(&r->calls);
 	port_pool_destroy(r->pool);
 	free(r);
+}
+
+void rtp_relay_set_addrs(struct rtp_relay *r, const struct rtp_relay_addrs *addrs)
+{
+	r->addrs = *addrs;
+	r->shared_ports = addrs->inbound.s_addr != addrs->outbound.s_addr;
 }
 
 struct in_addr rtp_relay_sdp_addr(const struct rtp_relay *r, enum rtp_side to)

@@ -30,6 +30,14 @@ struct rtp_relay *rtp_relay_create(struct event_loop *el, const struct config *c
 /* Ends every session (one log line each), closes all sockets. */
 void rtp_relay_destroy(struct rtp_relay *r);
 
+/*
+ * The addresses changed (an interface renumbered, host_outbound re-resolved): sessions opened
+ * from now on bind and announce the new ones. Running sessions keep their sockets until they
+ * end (after a PPP reconnect their old address is gone and they time out); an SDP of theirs
+ * that passes later (a re-INVITE) announces the new addresses.
+ */
+void rtp_relay_set_addrs(struct rtp_relay *r, const struct rtp_relay_addrs *addrs);
+
 /* The address to write into an SDP that is sent towards side `to`. */
 struct in_addr rtp_relay_sdp_addr(const struct rtp_relay *r, enum rtp_side to);
 
