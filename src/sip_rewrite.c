@@ -318,7 +318,7 @@ int siprw_callid_hide(struct sip_pipeline *p, struct sip_ticket *t)
 	struct in_addr a;
 	size_t n;
 
-	if (!c->host || !c->number || !sipmsg_ipv4(c->host, &a) ||
+	if (!c->host || !sipmsg_ipv4(c->host, &a) ||
 	    (a.s_addr != t->from.addr.sin_addr.s_addr && a.s_addr != p->ctx.inbound.s_addr))
 		return 0;
 	callid_token_make(p, c->number, a, token);
