@@ -227,6 +227,12 @@ static void step_classify(struct sip_pipeline *p, struct sip_ticket *t)
 	t->from_wan = t->dir == SIP_DIR_INCOMING;
 }
 
+/* netif reports 0.0.0.0 while the outbound interface has no address: nothing can reach the WAN. */
+static bool wan_up(const struct sip_pipeline *p)
+{
+	return p->ctx.outbound.s_addr != INADDR_ANY;
+}
+
 /* What every message from a phone toward the WAN gets. */
 static int rewrite_toward_wan(struct sip_pipeline *p, struct sip_ticket *t, bool contacts)
 {
@@ -287,6 +293,11 @@ static enum sip_verdict step_request_outgoing(struct sip_pipeline *p, struct sip
 		if (!sipresp_authorize(p, t))
 			return SIP_DONE;
 		siprw_strip_credentials(p, t);
+	}
+	/* Before the table: a REGISTER that cannot leave must not hold a pending binding. */
+	if (reg && !wan_up(p)) {
+		sipresp_reply(p, t, 408, "outbound interface down");
+		return SIP_DONE;
 	}
 	if (reg && sipreg_outbound(p, t) != SIP_RELAY)
 		return SIP_DONE;
@@ -379,12 +390,6 @@ static enum sip_verdict step_handle(struct sip_pipeline *p, struct sip_ticket *t
 		t->dir = SIP_DIR_OUTGOING;    /* only phones register through us */
 	}
 	return t->dir == SIP_DIR_INCOMING ? step_request_incoming(p, t) : step_request_outgoing(p, t);
-}
-
-/* netif reports 0.0.0.0 while the outbound interface has no address: nothing can reach the WAN. */
-static bool wan_up(const struct sip_pipeline *p)
-{
-	return p->ctx.outbound.s_addr != INADDR_ANY;
 }
 
 static enum sip_verdict step_next_hop(struct sip_pipeline *p, struct sip_ticket *t)
