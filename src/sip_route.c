@@ -389,7 +389,7 @@ static void wait_resolved(void *ud, int status, const struct dns_target *targets
 		w->to.addr.sin_family = AF_INET;
 		w->to.addr.sin_addr = targets[0].addr;
 		w->to.addr.sin_port = htons(targets[0].port);
-		/* Responses go to the first target only: RFC 3263 §5 failover belongs to the Via's sender. */
+		/* Only requests fail over: a response has nobody to tell (RFC 3263 §5 retries are not done). */
 		send_now(w->p, &w->to, w->buf, w->len, w->raw, w->raw_len, &w->from, w->host,
 			 w->raw ? failover_make(&w->to, w->buf, w->len, w->host, targets, n) : NULL);
 	} else {
