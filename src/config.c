@@ -117,6 +117,21 @@ static int record_int(const struct copt_def *d, const struct config_compat_recor
 	return 0;
 }
 
+/*
+ * Options that older siproxd releases had and later dropped: distribution configs still carry
+ * them, so they get a precise note instead of a "did you mean" guess.
+ */
+static const char *obsolete_option(const char *key)
+{
+	static const struct { const char *key, *note; } gone[] = {
+		{ "log_calls", "calls are logged by plugin_logcall" },
+	};
+	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
+		if (strcmp(key, gone[i].key) == 0)
+			return gone[i].note;
+	return NULL;
+}
+
 static void apply_record(const struct config_compat_record *rec, void *ud)
 {
 	struct load_ctx *ctx = ud;
@@ -124,8 +139,13 @@ static void apply_record(const struct config_compat_record *rec, void *ud)
 	const struct copt_def *d = copt_find(rec->key, &idx);
 
 	if (!d) {
-		log_warn("%s:%u: unknown option \"%s\" ignored (did you mean \"%s\"?)",
-			 rec->file, rec->line, rec->key, copt_closest(rec->key));
+		const char *note = obsolete_option(rec->key);
+		if (note)
+			log_warn("%s:%u: option \"%s\" of older siproxd versions ignored: %s",
+				 rec->file, rec->line, rec->key, note);
+		else
+			log_warn("%s:%u: unknown option \"%s\" ignored (did you mean \"%s\"?)",
+				 rec->file, rec->line, rec->key, copt_closest(rec->key));
 		return;
 	}
 	if (!*rec->value) {
@@ -245,7 +265,10 @@ static void check_rtp_ports(struct config *cfg, struct load_ctx *ctx)
 	size_t lo_i = opt_index("rtp_port_low"), hi_i = opt_index("rtp_port_high");
 	struct cfg_origin lo = origin_of(store, lo_i, 0), hi = origin_of(store, hi_i, 0);
 
-	/* The odd default 7089 means "RTCP may use 7089": it rounds without a warning. */
+	/*
+	 * rtp_port_high bounds the RTP (even) port; the top pair's RTCP may use high + 1. So an odd
+	 * high such as the classic 7070-7089 loses nothing: a note in the CONFIG debug class only.
+	 */
 	if (cfg->rtp_port_low & 1) {
 		if (lo.line)
 			log_warn("%s:%u: rtp_port_low %d is odd, rounded up to %d", lo.file, lo.line,
@@ -255,8 +278,8 @@ static void check_rtp_ports(struct config *cfg, struct load_ctx *ctx)
 	}
 	if (cfg->rtp_port_high & 1) {
 		if (hi.line)
-			log_warn("%s:%u: rtp_port_high %d is odd, rounded down to %d", hi.file, hi.line,
-				 cfg->rtp_port_high, cfg->rtp_port_high - 1);
+			log_debug(DBCLASS_CONFIG, "%s:%u: rtp_port_high %d is odd: RTP up to %d, its RTCP on %d",
+				  hi.file, hi.line, cfg->rtp_port_high, cfg->rtp_port_high - 1, cfg->rtp_port_high);
 		cfg->rtp_port_high--;
 		cfg_opt_setnint(cfg_getopt(store->tree, "rtp_port_high"), cfg->rtp_port_high, 0);
 	}

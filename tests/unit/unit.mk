@@ -94,3 +94,8 @@ check_PROGRAMS += tests/unit/test_reg_key
 tests_unit_test_reg_key_SOURCES = tests/unit/test_reg_key.c
 tests_unit_test_reg_key_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_reg_key_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_sip_media
+tests_unit_test_sip_media_SOURCES = tests/unit/test_sip_media.c
+tests_unit_test_sip_media_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sip_media_LDADD = $(UNIT_LIBS)
