@@ -2,6 +2,7 @@
 #include "build_config.h"
 
 #include "reg_key.h"
+#include "unit_run.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -72,9 +73,5 @@ static Suite *reg_key_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(reg_key_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(reg_key_suite());
 }
