@@ -3,6 +3,14 @@
 noinst_LIBRARIES += src/libsiproxd.a
 src_libsiproxd_a_SOURCES = \
 	src/log.c src/log.h \
+	src/sip_message.c src/sip_message.h \
+	src/sip_checks.c src/sip_checks.h \
+	src/sip_response.c src/sip_response.h \
+	src/sip_rewrite.c src/sip_rewrite.h \
+	src/sip_register.c src/sip_register.h \
+	src/sip_route.c src/sip_route.h \
+	src/sip_pipeline.c src/sip_pipeline.h src/sip_ticket.h \
+	src/via_stash.c src/via_stash.h \
 	src/event_loop.c src/event_loop.h \
 	src/debug_port.c src/debug_port.h \
 	src/hmap.c src/hmap.h \

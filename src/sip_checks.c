@@ -1,0 +1,140 @@
+/* Sanity checks before and after parsing (reference §11, without its faults), Max-Forwards and loops. */
+#include "build_config.h"
+#include "sip_checks.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "sip_message.h"
+
+/* No header line of a sane message is longer; longer ones are an attack on the parser. */
+#define SIPCHK_MAX_LINE 4096
+#define SIPCHK_MIN_LEN 16
+
+static bool raw_is_blank(const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] != '\r' && buf[i] != '\n' && buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\0')
+			return false;
+	return true;
+}
+
+/* "A B C" with three non-empty tokens: an empty Request-URI once sent libosip2 into a loop. */
+static bool raw_first_line_ok(const char *buf, size_t len)
+{
+	size_t i = 0, tokens = 0;
+
+	while (i < len && buf[i] != '\r' && buf[i] != '\n') {
+		if (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\0')
+			return false;
+		tokens++;
+		while (i < len && buf[i] != ' ' && buf[i] != '\r' && buf[i] != '\n')
+			i++;
+		if (tokens < 3) {
+			if (i >= len || buf[i] != ' ')
+				return false;
+			i++;
+		} else if (tokens == 3) {
+			/* a reason phrase may contain spaces */
+			while (i < len && buf[i] != '\r' && buf[i] != '\n')
+				i++;
+		}
+	}
+	return tokens >= 3 && i < len;
+}
+
+enum sipchk_raw_result sipchk_raw(const char *buf, size_t len, const char **why)
+{
+	size_t line = 0, head_end = len;
+	const char *end;
+
+	if (raw_is_blank(buf, len))
+		return SIPCHK_RAW_KEEPALIVE;
+	if (len < SIPCHK_MIN_LEN) {
+		*why = "shorter than 16 bytes";
+		return SIPCHK_RAW_BAD;
+	}
+	if (!raw_first_line_ok(buf, len)) {
+		*why = "malformed first line";
+		return SIPCHK_RAW_BAD;
+	}
+	end = memmem(buf, len, "\r\n\r\n", 4);
+	if (end)
+		head_end = (size_t)(end - buf);
+	for (size_t i = 0; i < head_end; i++) {
+		if (buf[i] == '\0') {
+			*why = "NUL byte in the header";
+			return SIPCHK_RAW_BAD;
+		}
+		line = buf[i] == '\n' ? 0 : line + 1;
+		if (line > SIPCHK_MAX_LINE) {
+			*why = "header line longer than 4096 bytes";
+			return SIPCHK_RAW_BAD;
+		}
+	}
+	return SIPCHK_RAW_OK;
+}
+
+static bool uri_has_host(const osip_uri_t *u)
+{
+	return u && u->host && u->host[0];
+}
+
+int sipchk_parsed(const osip_message_t *m, const char **why)
+{
+	bool req = MSG_IS_REQUEST(m);
+	int bad = req ? 400 : -1;
+
+	if (sipmsg_via_count(m) == 0) {
+		*why = "no Via";
+		return -1;
+	}
+	if (!m->call_id || !m->call_id->number || !m->call_id->number[0]) {
+		*why = "no Call-ID";
+		return bad;
+	}
+	if (!m->cseq || !m->cseq->method || sipmsg_number(m->cseq->number) < 0) {
+		*why = "bad CSeq";
+		return bad;
+	}
+	if (!m->from || !uri_has_host(m->from->url) || !m->to || !uri_has_host(m->to->url)) {
+		*why = "From or To without a host";
+		return bad;
+	}
+	if (!req)
+		return 0;
+	if (!m->sip_method || strcmp(m->sip_method, m->cseq->method) != 0) {
+		*why = "CSeq method differs from the request method";
+		return 400;
+	}
+	if (!m->req_uri || !m->req_uri->scheme || strcasecmp(m->req_uri->scheme, "sip") != 0 ||
+	    !uri_has_host(m->req_uri)) {
+		*why = "Request-URI is not a sip: URI with a host";
+		return 416;
+	}
+	return 0;
+}
+
+int sipchk_max_forwards(const osip_message_t *m)
+{
+	const char *v = sipmsg_header(m, "max-forwards");
+	long n = sipmsg_number(v);
+
+	if (!v || n < 0 || n > 255 || n > 0)
+		return 0;
+	return sipmsg_is_method(m, "OPTIONS") ? 200 : 483;
+}
+
+bool sipchk_loop(const struct sip_pipeline *p, const osip_message_t *m)
+{
+	size_t own = 0, n = sipmsg_via_count(m);
+
+	/* The hairpin phone → us → registrar → us → phone legitimately passes us twice. */
+	for (size_t i = 1; i < n; i++) {
+		osip_via_t *via = osip_list_get(&m->vias, (int)i);
+
+		if (via && sip_is_me(p, via->host, via->port))
+			own++;
+	}
+	return own > 2;
+}

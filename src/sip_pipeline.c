@@ -1,0 +1,412 @@
+/* The SIP message path: raw checks, parse, checks, direction, REGISTER / request / response handling, next hop, send. */
+#include "build_config.h"
+#include "sip_pipeline.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "acl.h"
+#include "config.h"
+#include "event_loop.h"
+#include "log.h"
+#include "registrar.h"
+#include "sip_checks.h"
+#include "sip_message.h"
+#include "sip_register.h"
+#include "sip_response.h"
+#include "sip_rewrite.h"
+#include "sip_route.h"
+#include "sip_ticket.h"
+#include "via_stash.h"
+
+int64_t sip_now(const struct sip_pipeline *p)
+{
+	if (p->ctx.now)
+		return p->ctx.now(p->ctx.now_ud);
+	return p->ctx.loop ? el_wall_s(p->ctx.loop) : (int64_t)time(NULL);
+}
+
+void sip_random(const struct sip_pipeline *p, void *buf, size_t len)
+{
+	if (p->ctx.random) {
+		p->ctx.random(p->ctx.random_ud, buf, len);
+		return;
+	}
+	if (getrandom(buf, len, 0) != (ssize_t)len)
+		memset(buf, 0x5a, len);     /* tags need to be unique, not secret */
+}
+
+const char *sip_addr_str(struct in_addr a, char *buf, size_t size)
+{
+	if (!inet_ntop(AF_INET, &a, buf, (socklen_t)size))
+		buf[0] = '\0';
+	return buf;
+}
+
+bool sip_is_me(const struct sip_pipeline *p, const char *host, const char *port)
+{
+	const struct config *cfg = p->ctx.cfg;
+	struct in_addr a;
+
+	if (!host || sipmsg_port(port) != cfg->sip_listen_port)
+		return false;
+	if (sipmsg_ipv4(host, &a))
+		return a.s_addr == p->ctx.inbound.s_addr || a.s_addr == p->ctx.outbound.s_addr ||
+		       a.s_addr == p->ctx.public_addr.s_addr;
+	return cfg->host_outbound && strcasecmp(host, cfg->host_outbound) == 0;
+}
+
+struct in_addr sip_seen_addr(const struct sip_pipeline *p, bool toward_wan)
+{
+	return toward_wan ? p->ctx.public_addr : p->ctx.inbound;
+}
+
+struct sip_pipeline *sip_pipeline_create(const struct sip_pipeline_ctx *ctx)
+{
+	struct sip_pipeline *p = calloc(1, sizeof(*p));
+	size_t max_tx;
+
+	if (!p)
+		return NULL;
+	p->ctx = *ctx;
+	if (p->ctx.max_dns_waiting == 0)
+		p->ctx.max_dns_waiting = 256;
+	if (p->ctx.max_tcp_waiting == 0)
+		p->ctx.max_tcp_waiting = 256;
+	max_tx = ctx->max_transactions ? ctx->max_transactions : 4 * (size_t)(ctx->cfg->max_registrations > 0 ? ctx->cfg->max_registrations : 1);
+	p->stash = via_stash_create(max_tx);
+	p->tcp_waits = siproute_tcp_waits_create(p->ctx.max_tcp_waiting);
+	if (!p->stash || !p->tcp_waits) {
+		via_stash_destroy(p->stash);
+		free(p->tcp_waits);
+		free(p);
+		return NULL;
+	}
+	if (p->ctx.cfg->rtp_proxy_enable && !p->ctx.sdp_rewrite)
+		log_warn("rtp_proxy_enable is set but there is no RTP relay: SDP media addresses pass unchanged");
+	sipmsg_init();
+	return p;
+}
+
+void sip_pipeline_destroy(struct sip_pipeline *p)
+{
+	if (!p)
+		return;
+	siproute_cancel_all(p);
+	via_stash_destroy(p->stash);
+	siproute_tcp_waits_destroy(p);
+	free(p);
+}
+
+void sip_pipeline_set_public(struct sip_pipeline *p, struct in_addr public_addr)
+{
+	p->ctx.public_addr = public_addr;
+}
+
+void sip_pipeline_tick(struct sip_pipeline *p)
+{
+	size_t gone = reg_expire(p->ctx.reg, sip_now(p));
+
+	if (gone)
+		log_debug(DBCLASS_REG, "%zu bindings expired", gone);
+}
+
+int sip_pipeline_load_registrations(struct sip_pipeline *p)
+{
+	const char *path = p->ctx.cfg->registration_file;
+
+	return path && *path ? reg_load(p->ctx.reg, path, sip_now(p)) : 0;
+}
+
+int sip_pipeline_save_registrations(struct sip_pipeline *p)
+{
+	const char *path = p->ctx.cfg->registration_file;
+
+	return path && *path ? reg_save(p->ctx.reg, path) : 0;
+}
+
+static const char *peer_str(const struct sip_peer *from, char *buf, size_t size)
+{
+	char a[INET_ADDRSTRLEN];
+
+	snprintf(buf, size, "%s:%u/%s", sip_addr_str(from->addr.sin_addr, a, sizeof(a)), ntohs(from->addr.sin_port),
+		 from->proto == SIP_PROTO_TCP ? "tcp" : "udp");
+	return buf;
+}
+
+/* Raw checks (§11) and the source's ACL rights, before the parser sees anything. */
+static enum sip_verdict step_receive(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	const char *why = "";
+	char peer[64];
+
+	switch (sipchk_raw(t->raw, t->raw_len, &why)) {
+	case SIPCHK_RAW_KEEPALIVE:
+		return SIP_DONE;
+	case SIPCHK_RAW_BAD:
+		log_info("dropped %zu bytes from %s: %s", t->raw_len, peer_str(&t->from, peer, sizeof(peer)), why);
+		return SIP_DONE;
+	case SIPCHK_RAW_OK:
+		break;
+	}
+	t->acl = acl_check(&p->ctx.cfg->acls, t->from.addr.sin_addr);
+	return SIP_RELAY;
+}
+
+static enum sip_verdict step_parse(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	char peer[64];
+
+	t->msg = sipmsg_parse(t->raw, t->raw_len);
+	if (!t->msg) {
+		/* No dump: the text may carry credentials. */
+		log_warn("unparsable message (%zu bytes) from %s", t->raw_len, peer_str(&t->from, peer, sizeof(peer)));
+		return SIP_DONE;
+	}
+	sipmsg_call_id(t->msg, t->call_id, sizeof(t->call_id));
+	return SIP_RELAY;
+}
+
+/* Checks of the parsed message, ACLs (§7), Max-Forwards (483) and loops (482). */
+static enum sip_verdict step_check(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	const char *why = "";
+	char peer[64];
+	unsigned need = sipmsg_is_method(t->msg, "REGISTER") ? ACL_ALLOW_REG : ACL_ALLOW_SIP;
+	int code = sipchk_parsed(t->msg, &why);
+
+	/* Requests are answered; broken or unwelcome responses just go. */
+	if (MSG_IS_RESPONSE(t->msg) && code == 0 && !(t->acl & ACL_ALLOW_SIP))
+		why = "not allowed by the ACLs";
+	else if (MSG_IS_RESPONSE(t->msg) && code == 0)
+		return SIP_RELAY;
+	if (MSG_IS_RESPONSE(t->msg) || code < 0) {
+		log_info("dropped a message from %s: %s", peer_str(&t->from, peer, sizeof(peer)), why);
+		return SIP_DONE;
+	}
+	if (code > 0)
+		sipresp_reply(p, t, code, why);
+	else if (!(t->acl & need))
+		sipresp_reply(p, t, 403, "source not allowed by the ACLs");
+	else if ((code = sipchk_max_forwards(t->msg)) != 0)
+		sipresp_reply(p, t, code, "Max-Forwards reached 0");
+	else if (sipchk_loop(p, t->msg))
+		sipresp_reply(p, t, 482, "loop");
+	else
+		return SIP_RELAY;
+	return SIP_DONE;
+}
+
+/*
+ * LAN or WAN, from the address the message arrived on; when both sides share an address, a
+ * sender with a binding, or the proxy's own host, is a phone.
+ */
+static void step_classify(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	const struct sip_pipeline_ctx *c = &p->ctx;
+	struct in_addr src = t->from.addr.sin_addr;
+
+	if (c->inbound.s_addr != c->outbound.s_addr && t->from.local.s_addr == c->inbound.s_addr)
+		t->dir = SIP_DIR_OUTGOING;
+	else if (c->inbound.s_addr != c->outbound.s_addr && t->from.local.s_addr == c->outbound.s_addr)
+		t->dir = SIP_DIR_INCOMING;
+	else if (reg_find_source(c->reg, src) || ntohl(src.s_addr) == INADDR_LOOPBACK ||
+		 src.s_addr == c->inbound.s_addr || src.s_addr == c->outbound.s_addr)
+		t->dir = SIP_DIR_OUTGOING;
+	else
+		t->dir = SIP_DIR_INCOMING;
+}
+
+/* What every message from a phone toward the WAN gets. */
+static int rewrite_toward_wan(struct sip_pipeline *p, struct sip_ticket *t, bool contacts)
+{
+	if ((contacts && siprw_contact_masquerade(p, t) != 0) || siprw_callid_hide(p, t) != 0)
+		return -1;
+	siprw_record_route_purge(p, t);
+	return siprw_user_agent(p, t);
+}
+
+/* Only these put a Record-Route to use (RFC 3261 §12.1, RFC 6665, RFC 3515). */
+static bool creates_dialog(const char *method)
+{
+	return strcmp(method, "INVITE") == 0 || strcmp(method, "SUBSCRIBE") == 0 || strcmp(method, "REFER") == 0 ||
+	       strcmp(method, "NOTIFY") == 0;
+}
+
+/* A request to a phone: 404 when nobody is registered for it. */
+static enum sip_verdict request_to_phone(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	struct reg_binding *b = siproute_find_phone(p, t);
+
+	if (!b) {
+		sipresp_reply(p, t, 404, "no registered user");
+		return SIP_DONE;
+	}
+	if (siprw_request_uri(t->msg, b->true_url) != 0 || siproute_to_phone(p, t, b) != 0) {
+		sipresp_reply(p, t, 500, "cannot route to the registered contact");
+		return SIP_DONE;
+	}
+	return SIP_RELAY;
+}
+
+static enum sip_verdict step_request_incoming(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	if (siprw_callid_restore(p, t) != 0 || request_to_phone(p, t) != SIP_RELAY)
+		return SIP_DONE;
+	if ((creates_dialog(t->msg->sip_method) && siprw_record_route_add(p, t, true) != 0) ||
+	    siprw_max_forwards(t->msg) != 0) {
+		sipresp_reply(p, t, 500, "out of memory");
+		return SIP_DONE;
+	}
+	return SIP_RELAY;
+}
+
+static enum sip_verdict step_request_outgoing(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	const struct config *cfg = p->ctx.cfg;
+	bool reg = sipmsg_is_method(t->msg, "REGISTER");
+	bool exempt = sipmsg_is_method(t->msg, "ACK") || sipmsg_is_method(t->msg, "CANCEL");
+
+	if (p->ctx.auth && cfg->proxy_auth_all && !exempt) {
+		if (!sipresp_authorize(p, t))
+			return SIP_DONE;
+		siprw_strip_credentials(p, t);
+	}
+	if (reg && sipreg_outbound(p, t) != SIP_RELAY)
+		return SIP_DONE;
+	/* Phone to phone through the proxy: the target is a binding. */
+	if (!reg && osip_list_size(&t->msg->routes) == 0 &&
+	    (sip_is_me(p, t->msg->req_uri->host, t->msg->req_uri->port) || siproute_for_phone_contact(p, t)))
+		return request_to_phone(p, t) == SIP_RELAY && siprw_max_forwards(t->msg) == 0 ? SIP_RELAY : SIP_DONE;
+	if (rewrite_toward_wan(p, t, !reg) != 0 || siprw_max_forwards(t->msg) != 0) {
+		sipresp_reply(p, t, 500, "out of memory");
+		return SIP_DONE;
+	}
+	return SIP_RELAY;
+}
+
+/* Is the next Via (received, else sent-by) a phone with a binding? */
+static bool response_to_phone(struct sip_pipeline *p, const struct sip_ticket *t)
+{
+	osip_via_t *via = osip_list_get(&t->msg->vias, 0);
+	const char *received = sipmsg_via_param(via, "received");
+	struct in_addr a;
+
+	return via && sipmsg_ipv4(received && *received ? received : via->host, &a) && reg_find_source(p->ctx.reg, a);
+}
+
+static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	char peer[64];
+
+	if (siprw_via_remove(p, t) != 0) {
+		log_info("dropped a %d response from %s: not sent through us, or its request expired, Call-ID %s",
+			 t->msg->status_code, peer_str(&t->from, peer, sizeof(peer)), t->call_id);
+		return SIP_DONE;
+	}
+	if (t->dir == SIP_DIR_OUTGOING && response_to_phone(p, t)) {
+		t->dir = SIP_DIR_INCOMING;     /* phone to phone: stays on the LAN as it is */
+		return SIP_RELAY;
+	}
+	if (t->dir == SIP_DIR_OUTGOING)
+		return rewrite_toward_wan(p, t, true) == 0 ? SIP_RELAY : SIP_DONE;
+	if (siprw_callid_restore(p, t) != 0)
+		return SIP_DONE;
+	if (strcmp(sipmsg_cseq_method(t->msg), "REGISTER") == 0)
+		sipreg_response(p, t);
+	else if (creates_dialog(sipmsg_cseq_method(t->msg)) && siprw_record_route_add(p, t, false) != 0)
+		return SIP_DONE;
+	return SIP_RELAY;
+}
+
+/* REGISTER, request or response; the request kinds first get received/rport and Route processing. */
+static enum sip_verdict step_handle(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	if (MSG_IS_RESPONSE(t->msg))
+		return step_response(p, t);
+	siprw_received(t);
+	siprw_route_preprocess(p, t);
+	if (sipmsg_is_method(t->msg, "REGISTER")) {
+		if (sipreg_for_me(p, t))
+			return sipreg_registrar(p, t);
+		t->dir = SIP_DIR_OUTGOING;    /* only phones register through us */
+	}
+	return t->dir == SIP_DIR_INCOMING ? step_request_incoming(p, t) : step_request_outgoing(p, t);
+}
+
+/*
+ * The body: media addresses (SDP c=/m=) belong to the RTP relay, reached through ctx.sdp_rewrite;
+ * without one they stay as they are. Toward the WAN the SDP o= line gets our public address.
+ */
+static enum sip_verdict step_body(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	bool toward_wan = MSG_IS_REQUEST(t->msg) ? !t->hop_lan : t->dir == SIP_DIR_OUTGOING;
+
+	if (p->ctx.sdp_rewrite && p->ctx.sdp_rewrite(p->ctx.sdp_ud, t->msg, &t->from, toward_wan) != 0) {
+		if (MSG_IS_REQUEST(t->msg))
+			sipresp_reply(p, t, 488, "media could not be relayed");
+		return SIP_DONE;
+	}
+	if (toward_wan && siprw_sdp_origin(p, t) != 0) {
+		if (MSG_IS_REQUEST(t->msg))
+			sipresp_reply(p, t, 500, "out of memory");
+		return SIP_DONE;
+	}
+	return SIP_RELAY;
+}
+
+static enum sip_verdict step_next_hop(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	char peer[64];
+
+	if (MSG_IS_RESPONSE(t->msg)) {
+		if (siproute_response(p, t) == 0)
+			return SIP_RELAY;
+		log_info("dropped a %d response from %s: unusable Via, Call-ID %s", t->msg->status_code,
+			 peer_str(&t->from, peer, sizeof(peer)), t->call_id);
+		return SIP_DONE;
+	}
+	if (t->hop_known && t->hop_lan)
+		return SIP_RELAY;
+	if (siproute_request(p, t) == 0)
+		return SIP_RELAY;
+	sipresp_reply_raw(p, t->raw, t->raw_len, &t->from, 400, "no usable next hop");
+	return SIP_DONE;
+}
+
+/* Our Via on requests (hiding the phones' Vias toward the WAN), then out. */
+static void step_send(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	bool toward_wan = !t->hop_lan;
+
+	if (MSG_IS_REQUEST(t->msg) &&
+	    siprw_via_add(p, t, toward_wan, toward_wan && t->dir == SIP_DIR_OUTGOING) != 0) {
+		sipresp_reply_raw(p, t->raw, t->raw_len, &t->from, 500, "cannot add our Via");
+		return;
+	}
+	siproute_send(p, t);
+}
+
+void sip_pipeline_input(struct sip_pipeline *p, const char *buf, size_t len, const struct sip_peer *from)
+{
+	struct sip_ticket t = { .raw = buf, .raw_len = len, .from = *from, .now = sip_now(p) };
+
+	if (step_receive(p, &t) != SIP_RELAY || step_parse(p, &t) != SIP_RELAY)
+		return;
+	if (step_check(p, &t) == SIP_RELAY) {
+		step_classify(p, &t);
+		if (step_handle(p, &t) == SIP_RELAY && step_body(p, &t) == SIP_RELAY &&
+		    step_next_hop(p, &t) == SIP_RELAY)
+			step_send(p, &t);
+	}
+	osip_message_free(t.msg);
+}
+
+void sip_pipeline_rx(void *p, const char *buf, size_t len, const struct sip_peer *from)
+{
+	sip_pipeline_input(p, buf, len, from);
+}

@@ -1,0 +1,464 @@
+/* Header rewriting: Via (with topology hiding), Contact, Request-URI, Record-Route/Route, Max-Forwards, User-Agent, SDP origin. */
+#include "build_config.h"
+#include "sip_rewrite.h"
+
+#include <arpa/inet.h>
+#include <osipparser2/osip_md5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "log.h"
+#include "registrar.h"
+#include "sip_message.h"
+#include "via_stash.h"
+
+/* Longest URI or header value we build or keep. */
+#define SIPRW_MAX 1024
+
+int siprw_received(struct sip_ticket *t)
+{
+	osip_via_t *via = osip_list_get(&t->msg->vias, 0);
+	osip_generic_param_t *rport = NULL;
+	char ip[INET_ADDRSTRLEN], port[8];
+	struct in_addr sent_by;
+
+	if (!via)
+		return -1;
+	sip_addr_str(t->from.addr.sin_addr, ip, sizeof(ip));
+	if ((!sipmsg_ipv4(via->host, &sent_by) || sent_by.s_addr != t->from.addr.sin_addr.s_addr) &&
+	    !sipmsg_via_param(via, "received"))
+		osip_via_set_received(via, osip_strdup(ip));
+	if (osip_via_param_get_byname(via, "rport", &rport) == 0 && rport && (!rport->gvalue || !*rport->gvalue)) {
+		snprintf(port, sizeof(port), "%u", ntohs(t->from.addr.sin_port));
+		osip_free(rport->gvalue);
+		rport->gvalue = osip_strdup(port);
+		if (!sipmsg_via_param(via, "received"))
+			osip_via_set_received(via, osip_strdup(ip));
+	}
+	return 0;
+}
+
+static bool uri_is_me(const struct sip_pipeline *p, const osip_uri_t *u)
+{
+	return u && sip_is_me(p, u->host, u->port);
+}
+
+void siprw_route_preprocess(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	osip_message_t *m = t->msg;
+	osip_route_t *r;
+	int n = osip_list_size(&m->routes);
+
+	if (n <= 0)
+		return;
+	/*
+	 * A strict router put our Record-Route (user "siproxd") into the R-URI; the real one is the
+	 * last Route. An AoR at our address (registrar mode) is not that.
+	 */
+	if (uri_is_me(p, m->req_uri) && m->req_uri->username && strcmp(m->req_uri->username, "siproxd") == 0) {
+		r = osip_list_get(&m->routes, n - 1);
+		osip_list_remove(&m->routes, n - 1);
+		osip_uri_free(m->req_uri);
+		m->req_uri = r->url;
+		r->url = NULL;
+		osip_route_free(r);
+	}
+	r = osip_list_get(&m->routes, 0);
+	if (r && uri_is_me(p, r->url)) {
+		osip_list_remove(&m->routes, 0);
+		osip_route_free(r);
+	}
+}
+
+int siprw_max_forwards(osip_message_t *m)
+{
+	long n = sipmsg_number(sipmsg_header(m, "max-forwards"));
+	char v[8];
+
+	if (n < 0 || n > 255)
+		n = 70;
+	else if (n > 0)
+		n--;
+	snprintf(v, sizeof(v), "%ld", n);
+	return sipmsg_header_set(m, "Max-Forwards", v);
+}
+
+int siprw_record_route_add(struct sip_pipeline *p, struct sip_ticket *t, bool top)
+{
+	osip_record_route_t *rr;
+	char ip[INET_ADDRSTRLEN], value[96];
+
+	snprintf(value, sizeof(value), "<sip:siproxd@%s:%d;lr>", sip_addr_str(p->ctx.inbound, ip, sizeof(ip)),
+		 p->ctx.cfg->sip_listen_port);
+	if (osip_record_route_init(&rr) != 0)
+		return -1;
+	if (osip_record_route_parse(rr, value) != 0 ||
+	    osip_list_add(&t->msg->record_routes, rr, top ? 0 : -1) < 0) {
+		osip_record_route_free(rr);
+		return -1;
+	}
+	return 0;
+}
+
+void siprw_record_route_purge(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	osip_list_t *l = &t->msg->record_routes;
+
+	for (int i = 0; i < osip_list_size(l);) {
+		osip_record_route_t *rr = osip_list_get(l, i);
+
+		if (rr && uri_is_me(p, rr->url)) {
+			osip_list_remove(l, i);
+			osip_record_route_free(rr);
+		} else {
+			i++;
+		}
+	}
+}
+
+int siprw_user_agent(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	const char *ua = p->ctx.cfg->ua_string;
+
+	if (!ua || !*ua)
+		return 0;
+	return sipmsg_header_set(t->msg, "User-Agent", ua);
+}
+
+void siprw_strip_credentials(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	const char *realm = p->ctx.cfg->proxy_auth_realm;
+	osip_list_t *l = &t->msg->proxy_authorizations;
+	size_t n = realm ? strlen(realm) : 0;
+
+	for (int i = 0; realm && i < osip_list_size(l);) {
+		osip_proxy_authorization_t *a = osip_list_get(l, i);
+		const char *r = a ? a->realm : NULL;
+
+		if (r && *r == '"')
+			r++;
+		if (r && strncmp(r, realm, n) == 0 && (r[n] == '"' || r[n] == '\0')) {
+			osip_list_remove(l, i);
+			osip_proxy_authorization_free(a);
+		} else {
+			i++;
+		}
+	}
+}
+
+/* Parses uri into a new osip_uri_t that replaces *slot. */
+static int uri_replace(osip_uri_t **slot, const char *uri)
+{
+	osip_uri_t *u;
+
+	if (osip_uri_init(&u) != 0)
+		return -1;
+	if (osip_uri_parse(u, uri) != 0) {
+		osip_uri_free(u);
+		return -1;
+	}
+	osip_uri_free(*slot);
+	*slot = u;
+	return 0;
+}
+
+int siprw_request_uri(osip_message_t *m, const char *uri)
+{
+	return uri_replace(&m->req_uri, uri);
+}
+
+int siprw_contact_uri(osip_contact_t *c, const char *uri)
+{
+	return uri_replace(&c->url, uri);
+}
+
+/* A Contact we know no binding of keeps its URI but points at our public address. */
+static int contact_fallback(struct sip_pipeline *p, osip_contact_t *c)
+{
+	char ip[INET_ADDRSTRLEN], port[8];
+
+	snprintf(port, sizeof(port), "%d", p->ctx.cfg->sip_listen_port);
+	osip_free(c->url->host);
+	c->url->host = osip_strdup(sip_addr_str(p->ctx.public_addr, ip, sizeof(ip)));
+	osip_free(c->url->port);
+	c->url->port = osip_strdup(port);
+	return c->url->host && c->url->port ? 0 : -1;
+}
+
+int siprw_contact_masquerade(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	osip_list_t *l = &t->msg->contacts;
+	char uri[SIPRW_MAX];
+
+	for (int i = 0; i < osip_list_size(l); i++) {
+		osip_contact_t *c = osip_list_get(l, i);
+		struct reg_binding *b;
+
+		if (!c || !c->url || !c->url->host)
+			continue;      /* Contact: * */
+		if (!sipmsg_uri_str(c->url, uri, sizeof(uri)))
+			return -1;
+		b = reg_find_contact(p->ctx.reg, uri);
+		if ((b ? siprw_contact_uri(c, b->masq_url) : contact_fallback(p, c)) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A new body (osip_malloc'd) whose first "o=" line carries public_ip; NULL when there is none. */
+static char *sdp_origin_rewrite(const char *body, size_t len, const char *public_ip, size_t *out_len)
+{
+	const char *o = NULL, *end, *addr;
+	size_t alen, plen = strlen(public_ip);
+	char *out;
+
+	for (const char *s = body; s && s < body + len; s = memchr(s, '\n', (size_t)(body + len - s)), s = s ? s + 1 : s)
+		if ((size_t)(body + len - s) > 2 && s[0] == 'o' && s[1] == '=') {
+			o = s;
+			break;
+		}
+	if (!o)
+		return NULL;
+	end = memchr(o, '\n', (size_t)(body + len - o));
+	if (!end)
+		end = body + len;
+	if (end > o && end[-1] == '\r')
+		end--;
+	addr = end;
+	while (addr > o && addr[-1] != ' ')
+		addr--;
+	alen = (size_t)(end - addr);
+	if ((size_t)(addr - o) < 9 || memcmp(addr - 7, "IN IP4 ", 7) != 0 || alen == 0)
+		return NULL;
+	out = osip_malloc(len - alen + plen + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, body, (size_t)(addr - body));
+	memcpy(out + (addr - body), public_ip, plen);
+	memcpy(out + (addr - body) + plen, end, (size_t)(body + len - end));
+	*out_len = len - alen + plen;
+	out[*out_len] = '\0';
+	return out;
+}
+
+int siprw_sdp_origin(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	osip_message_t *m = t->msg;
+	osip_body_t *body = osip_list_get(&m->bodies, 0);
+	osip_content_type_t *ct = m->content_type;
+	char ip[INET_ADDRSTRLEN], len_str[16];
+	size_t new_len;
+	char *nb;
+
+	if (!body || !body->body || !ct || !ct->type || !ct->subtype || strcasecmp(ct->type, "application") != 0 ||
+	    strcasecmp(ct->subtype, "sdp") != 0)
+		return 0;
+	nb = sdp_origin_rewrite(body->body, body->length, sip_addr_str(p->ctx.public_addr, ip, sizeof(ip)),
+				&new_len);
+	if (!nb)
+		return 0;
+	/* The body may hold NUL bytes: it is a buffer with a length, not a string. */
+	osip_free(body->body);
+	body->body = nb;
+	body->length = new_len;
+	snprintf(len_str, sizeof(len_str), "%zu", new_len);
+	osip_content_length_free(m->content_length);
+	m->content_length = NULL;
+	return osip_message_set_content_length(m, len_str) == 0 ? 0 : -1;
+}
+
+#define CALLID_MARK "-lan"
+
+int siprw_callid_hide(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	osip_call_id_t *c = t->msg->call_id;
+	char ip[INET_ADDRSTRLEN], *num;
+	struct in_addr a;
+	size_t n;
+
+	if (!c->host || !sipmsg_ipv4(c->host, &a) ||
+	    (a.s_addr != t->from.addr.sin_addr.s_addr && a.s_addr != p->ctx.inbound.s_addr))
+		return 0;
+	n = strlen(c->number) + sizeof(CALLID_MARK) + 8;
+	num = osip_malloc(n);
+	if (!num)
+		return -1;
+	snprintf(num, n, "%s" CALLID_MARK "%08x", c->number, (unsigned)ntohl(a.s_addr));
+	osip_free(c->number);
+	c->number = num;
+	osip_free(c->host);
+	c->host = osip_strdup(sip_addr_str(p->ctx.public_addr, ip, sizeof(ip)));
+	return c->host ? 0 : -1;
+}
+
+int siprw_callid_restore(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	osip_call_id_t *c = t->msg->call_id;
+	size_t n = c->number ? strlen(c->number) : 0, mark = strlen(CALLID_MARK);
+	char ip[INET_ADDRSTRLEN], hex[9], *end;
+	struct in_addr a;
+	unsigned long v;
+
+	if (!c->host || n < mark + 8 || strncmp(c->number + n - 8 - mark, CALLID_MARK, mark) != 0 ||
+	    strcmp(c->host, sip_addr_str(p->ctx.public_addr, ip, sizeof(ip))) != 0)
+		return 0;
+	memcpy(hex, c->number + n - 8, 9);
+	v = strtoul(hex, &end, 16);
+	if (*end != '\0')
+		return 0;
+	a.s_addr = htonl((uint32_t)v);
+	osip_free(c->host);
+	c->host = osip_strdup(sip_addr_str(a, ip, sizeof(ip)));
+	c->number[n - 8 - mark] = '\0';
+	return c->host ? 0 : -1;
+}
+
+static void md5_add(osip_MD5_CTX *ctx, const char *s)
+{
+	if (s)
+		osip_MD5Update(ctx, (unsigned char *)s, (unsigned int)strlen(s));
+	osip_MD5Update(ctx, (unsigned char *)"|", 1);
+}
+
+/*
+ * RFC 3261 §16.11 stateless branch: a function of the received branch (or of the fields that
+ * identify the transaction when the sender is pre-3261), so that retransmissions, CANCEL and a
+ * non-2xx ACK get the same branch as the request they belong to.
+ */
+static void via_branch(const struct sip_ticket *t, char *out, size_t size)
+{
+	const osip_message_t *m = t->msg;
+	osip_via_t *top = osip_list_get(&m->vias, 0);
+	const char *br = sipmsg_via_param(top, "branch");
+	osip_generic_param_t *tag;
+	unsigned char d[16];
+	char uri[SIPRW_MAX], *vs = NULL;
+	osip_MD5_CTX ctx;
+
+	osip_MD5Init(&ctx);
+	if (br && strncmp(br, "z9hG4bK", 7) == 0) {
+		md5_add(&ctx, br);
+	} else {
+		if (top && osip_via_to_str(top, &vs) == 0)
+			md5_add(&ctx, vs);
+		osip_free(vs);
+		tag = NULL;
+		osip_to_get_tag(m->to, &tag);
+		md5_add(&ctx, tag ? tag->gvalue : NULL);
+		tag = NULL;
+		osip_from_get_tag(m->from, &tag);
+		md5_add(&ctx, tag ? tag->gvalue : NULL);
+		md5_add(&ctx, t->call_id);
+		md5_add(&ctx, m->cseq->number);
+		md5_add(&ctx, sipmsg_uri_str(m->req_uri, uri, sizeof(uri)));
+	}
+	osip_MD5Final(d, &ctx);
+	snprintf(out, size, "z9hG4bK");
+	for (size_t i = 0; i < sizeof(d) && 7 + 2 * i + 2 < size; i++)
+		snprintf(out + 7 + 2 * i, 3, "%02x", d[i]);
+}
+
+/*
+ * How long responses may come: 64*T1 (Timer F) for most requests; an INVITE may ring for Timer C
+ * (more than 3 minutes) before its final response.
+ */
+static int64_t via_ttl(const osip_message_t *m)
+{
+	return sipmsg_is_method(m, "INVITE") ? 200 : 64;
+}
+
+/* Moves every Via into the stash as lines, under our branch. */
+static int via_hide(struct sip_pipeline *p, struct sip_ticket *t, const char *branch)
+{
+	osip_list_t *l = &t->msg->vias;
+	size_t cap = 512, used = 0;
+	char *lines = malloc(cap), *v;
+	int rc = -1;
+
+	if (!lines)
+		return -1;
+	lines[0] = '\0';
+	for (int i = 0; i < osip_list_size(l); i++) {
+		size_t n;
+
+		if (osip_via_to_str(osip_list_get(l, i), &v) != 0)
+			goto out;
+		n = strlen(v);
+		if (used + n + 2 > cap) {
+			char *bigger = realloc(lines, cap = 2 * (used + n + 2));
+
+			if (!bigger) {
+				osip_free(v);
+				goto out;
+			}
+			lines = bigger;
+		}
+		memcpy(lines + used, v, n);
+		used += n;
+		lines[used++] = '\n';
+		lines[used] = '\0';
+		osip_free(v);
+	}
+	if (via_stash_put(p->stash, branch, lines, t->now, via_ttl(t->msg)) != 0)
+		goto out;
+	while (sipmsg_via_count(t->msg) > 0)
+		sipmsg_via_pop(t->msg);
+	rc = 0;
+out:
+	free(lines);
+	return rc;
+}
+
+int siprw_via_add(struct sip_pipeline *p, struct sip_ticket *t, bool toward_wan, bool hide)
+{
+	char branch[48], ip[INET_ADDRSTRLEN], value[160];
+	int rport_bit = toward_wan ? 2 : 1;
+
+	via_branch(t, branch, sizeof(branch));
+	/* An ACK for a 2xx gets no response: nothing to keep for it. */
+	if (hide && !sipmsg_is_method(t->msg, "ACK") && via_hide(p, t, branch) != 0)
+		return -1;
+	if (hide && sipmsg_is_method(t->msg, "ACK"))
+		while (sipmsg_via_count(t->msg) > 0)
+			sipmsg_via_pop(t->msg);
+	snprintf(value, sizeof(value), "SIP/2.0/%s %s:%d;branch=%s%s", t->hop_proto == SIP_PROTO_TCP ? "TCP" : "UDP",
+		 sip_addr_str(sip_seen_addr(p, toward_wan), ip, sizeof(ip)), p->ctx.cfg->sip_listen_port, branch,
+		 (p->ctx.cfg->use_rport & rport_bit) ? ";rport" : "");
+	return sipmsg_via_push(t->msg, value);
+}
+
+int siprw_via_remove(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	osip_via_t *via = osip_list_get(&t->msg->vias, 0);
+	const char *branch, *lines, *nl;
+	char copy[SIPRW_MAX];
+
+	if (!via || !sip_is_me(p, via->host, via->port))
+		return -1;
+	branch = sipmsg_via_param(via, "branch");
+	lines = branch ? via_stash_get(p->stash, branch, t->now) : NULL;
+	sipmsg_via_pop(t->msg);
+	if (!lines)
+		return sipmsg_via_count(t->msg) > 0 ? 0 : -1;
+	for (int pos = 0; *lines; lines = nl + 1, pos++) {
+		osip_via_t *v;
+		size_t n;
+
+		nl = strchr(lines, '\n');
+		if (!nl)
+			break;
+		n = (size_t)(nl - lines);
+		if (n >= sizeof(copy) || osip_via_init(&v) != 0)
+			return -1;
+		memcpy(copy, lines, n);
+		copy[n] = '\0';
+		if (osip_via_parse(v, copy) != 0 || osip_list_add(&t->msg->vias, v, pos) < 0) {
+			osip_via_free(v);
+			return -1;
+		}
+	}
+	return 0;
+}

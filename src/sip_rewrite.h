@@ -1,0 +1,47 @@
+/* Header rewriting: Via (with topology hiding), Contact, Request-URI, Record-Route/Route, Max-Forwards, User-Agent, SDP origin. */
+#ifndef SIPROXD_SIP_REWRITE_H
+#define SIPROXD_SIP_REWRITE_H
+
+#include <stdbool.h>
+
+#include "sip_ticket.h"
+
+/* RFC 3261 §18.2.1 and RFC 3581: received (and the rport value) on the sender's Via. */
+int siprw_received(struct sip_ticket *t);
+/* RFC 3261 §16.4: our own topmost Route goes; a strict router's R-URI pointing at us is restored. */
+void siprw_route_preprocess(struct sip_pipeline *p, struct sip_ticket *t);
+/* RFC 3261 §16.6 step 3: decrement, or add 70. */
+int siprw_max_forwards(osip_message_t *m);
+/* Our Record-Route, toward the LAN: at the top of requests, at the end of responses. */
+int siprw_record_route_add(struct sip_pipeline *p, struct sip_ticket *t, bool top);
+/* Toward the WAN nobody needs to see us in the route set: our entries go. */
+void siprw_record_route_purge(struct sip_pipeline *p, struct sip_ticket *t);
+/* ua_string: replaces User-Agent or adds it. */
+int siprw_user_agent(struct sip_pipeline *p, struct sip_ticket *t);
+/* Every Contact of a message from a phone gets its public form (the binding's masq_url). */
+int siprw_contact_masquerade(struct sip_pipeline *p, struct sip_ticket *t);
+/* Our own realm's Proxy-Authorization stays here: the next hop has no business with it. */
+void siprw_strip_credentials(struct sip_pipeline *p, struct sip_ticket *t);
+/* Replaces the Request-URI. */
+int siprw_request_uri(osip_message_t *m, const char *uri);
+/* Replaces the URI of a Contact. */
+int siprw_contact_uri(osip_contact_t *c, const char *uri);
+/*
+ * A Call-ID like "abc@10.0.0.5" names the phone's LAN address. Toward the WAN its host becomes
+ * our public address and the LAN address moves into the number ("abc-lan0a000005@192.0.2.1");
+ * messages from the WAN get the original back. Stateless, so every message of the dialog agrees.
+ */
+int siprw_callid_hide(struct sip_pipeline *p, struct sip_ticket *t);
+int siprw_callid_restore(struct sip_pipeline *p, struct sip_ticket *t);
+/* The public address in SDP o= lines of messages toward the WAN; c=/m= are the RTP relay's. */
+int siprw_sdp_origin(struct sip_pipeline *p, struct sip_ticket *t);
+
+/*
+ * Our Via on a relayed request, branch per RFC 3261 §16.11. hide: the Vias below go into the
+ * stash under our branch so that the WAN sees only ours.
+ */
+int siprw_via_add(struct sip_pipeline *p, struct sip_ticket *t, bool toward_wan, bool hide);
+/* Our Via off a response, and the hidden ones back. -1: not ours or nothing to restore (drop). */
+int siprw_via_remove(struct sip_pipeline *p, struct sip_ticket *t);
+
+#endif

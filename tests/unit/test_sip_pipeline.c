@@ -1,0 +1,279 @@
+/* Unit tests of the pipeline's parts: raw checks, the Via stash, Max-Forwards, and the digest authentication flows. */
+#include "build_config.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <osipparser2/osip_md5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "digest_auth.h"
+#include "registrar.h"
+#include "sip_checks.h"
+#include "sip_message.h"
+#include "sip_pipeline.h"
+#include "via_stash.h"
+
+START_TEST(test_raw_keepalives_and_junk)
+{
+	const char *why = NULL;
+
+	ck_assert_int_eq(sipchk_raw("\r\n\r\n", 4, &why), SIPCHK_RAW_KEEPALIVE);
+	ck_assert_int_eq(sipchk_raw("\r\n", 2, &why), SIPCHK_RAW_KEEPALIVE);
+	ck_assert_int_eq(sipchk_raw("\0\0\0\0", 4, &why), SIPCHK_RAW_KEEPALIVE);
+	ck_assert_int_eq(sipchk_raw("INVITE x", 8, &why), SIPCHK_RAW_BAD);
+	ck_assert_int_eq(sipchk_raw("INVITE  SIP/2.0\r\nVia: x\r\n\r\n", 27, &why), SIPCHK_RAW_BAD);
+	ck_assert_int_eq(sipchk_raw("OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n\r\n", 35, &why), SIPCHK_RAW_OK);
+	ck_assert_int_eq(sipchk_raw("SIP/2.0 200 OK fine\r\nVia: x\r\n\r\n", 31, &why), SIPCHK_RAW_OK);
+}
+END_TEST
+
+START_TEST(test_raw_long_line_and_nul)
+{
+	size_t n = 6000;
+	char *buf = malloc(n);
+	const char *why = NULL;
+
+	memset(buf, 'a', n);
+	memcpy(buf, "OPTIONS sip:a@b SIP/2.0\r\nX: ", 28);
+	memcpy(buf + n - 4, "\r\n\r\n", 4);
+	ck_assert_int_eq(sipchk_raw(buf, n, &why), SIPCHK_RAW_BAD);
+	memcpy(buf + 28, "b\r\nY: ", 6);
+	buf[40] = '\0';
+	ck_assert_int_eq(sipchk_raw(buf, n, &why), SIPCHK_RAW_BAD);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_stash_put_get_expire_evict)
+{
+	struct via_stash *s = via_stash_create(2);
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(via_stash_put(s, "b1", "v1\n", 100, 64), 0);
+	ck_assert_str_eq(via_stash_get(s, "b1", 110), "v1\n");
+	ck_assert_ptr_null(via_stash_get(s, "b1", 165));        /* past its 64 s */
+	ck_assert_int_eq(via_stash_put(s, "b1", "v1b\n", 120, 64), 0); /* retransmission: replaced */
+	ck_assert_str_eq(via_stash_get(s, "b1", 170), "v1b\n");  /* and lives on */
+	ck_assert_int_eq(via_stash_put(s, "b2", "v2\n", 121, 64), 0);
+	ck_assert_int_eq(via_stash_put(s, "b3", "v3\n", 122, 64), 0); /* full: b1 goes */
+	ck_assert_uint_eq(via_stash_count(s), 2);
+	ck_assert_ptr_null(via_stash_get(s, "b1", 122));
+	ck_assert_str_eq(via_stash_get(s, "b2", 122), "v2\n");
+	ck_assert_str_eq(via_stash_get(s, "b3", 122), "v3\n");
+	ck_assert_int_eq(via_stash_put(s, "b4", "v4\n", 500, 64), 0); /* both expired ones go */
+	ck_assert_uint_eq(via_stash_count(s), 1);
+	via_stash_destroy(s);
+}
+END_TEST
+
+static osip_message_t *parse_text(const char *text)
+{
+	osip_message_t *m;
+
+	sipmsg_init();
+	m = sipmsg_parse(text, strlen(text));
+	ck_assert_ptr_nonnull(m);
+	return m;
+}
+
+START_TEST(test_max_forwards)
+{
+	osip_message_t *m = parse_text("OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nMax-Forwards: 0\r\n"
+				       "From: <sip:x@y>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n\r\n");
+
+	ck_assert_int_eq(sipchk_max_forwards(m), 200);
+	osip_free(m->sip_method);
+	m->sip_method = osip_strdup("INVITE");
+	ck_assert_int_eq(sipchk_max_forwards(m), 483);
+	sipmsg_header_set(m, "Max-Forwards", "1");
+	ck_assert_int_eq(sipchk_max_forwards(m), 0);
+	sipmsg_header_set(m, "Max-Forwards", "junk");
+	ck_assert_int_eq(sipchk_max_forwards(m), 0);
+	osip_message_free(m);
+}
+END_TEST
+
+/* A pipeline with proxy authentication and a transport that keeps the last message sent. */
+struct auth_env {
+	struct config cfg;
+	struct registrar *reg;
+	struct digest_auth *auth;
+	struct sip_pipeline *p;
+	char last[8192];
+	int sent;
+};
+
+static int keep_last(void *ud, const struct sip_peer *to, const char *buf, size_t len, sip_sent_fn done,
+		     void *done_ud)
+{
+	struct auth_env *e = ud;
+
+	(void)to;
+	(void)done;
+	(void)done_ud;
+	ck_assert_uint_lt(len, sizeof(e->last));
+	memcpy(e->last, buf, len);
+	e->last[len] = '\0';
+	e->sent++;
+	return 0;
+}
+
+static void auth_env_init(struct auth_env *e, bool all)
+{
+	struct sip_pipeline_ctx ctx = { 0 };
+
+	memset(e, 0, sizeof(*e));
+	e->cfg.sip_listen_port = 5060;
+	e->cfg.default_expires = 3600;
+	e->cfg.max_registrations = 8;
+	e->cfg.proxy_auth_realm = "test.realm";
+	e->cfg.proxy_auth_all = all;
+	e->reg = reg_create(8);
+	ctx.cfg = &e->cfg;
+	ctx.reg = e->reg;
+	e->auth = ctx.auth = auth_create("test.realm", "secret", NULL, 300);
+	ck_assert_ptr_nonnull(ctx.auth);
+	ctx.send = keep_last;
+	ctx.send_ud = e;
+	inet_pton(AF_INET, "10.0.0.1", &ctx.inbound);
+	inet_pton(AF_INET, "192.0.2.1", &ctx.outbound);
+	ctx.public_addr = ctx.outbound;
+	e->p = sip_pipeline_create(&ctx);
+	ck_assert_ptr_nonnull(e->p);
+}
+
+static void auth_env_free(struct auth_env *e)
+{
+	sip_pipeline_destroy(e->p);
+	auth_destroy(e->auth);
+	reg_destroy(e->reg);
+}
+
+static void auth_env_input(struct auth_env *e, const char *text)
+{
+	struct sip_peer from = { .proto = SIP_PROTO_UDP };
+
+	from.addr.sin_family = AF_INET;
+	from.addr.sin_port = htons(5060);
+	inet_pton(AF_INET, "10.0.0.5", &from.addr.sin_addr);
+	inet_pton(AF_INET, "10.0.0.1", &from.local);
+	e->sent = 0;
+	sip_pipeline_input(e->p, text, strlen(text), &from);
+}
+
+static void md5_hex(const char *s, char out[33])
+{
+	osip_MD5_CTX ctx;
+	unsigned char d[16];
+
+	osip_MD5Init(&ctx);
+	osip_MD5Update(&ctx, (unsigned char *)s, (unsigned int)strlen(s));
+	osip_MD5Final(d, &ctx);
+	for (int i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* RFC 2617 qop=auth answer to the challenge in a 407. */
+static void digest_answer(const char *challenge, const char *method, const char *uri, char *hdr, size_t size)
+{
+	char nonce[128] = "", a1[33], a2[33], resp[33], buf[512];
+	const char *n = strstr(challenge, "nonce=\"");
+
+	ck_assert_ptr_nonnull(n);
+	sscanf(n + 7, "%127[^\"]", nonce);
+	md5_hex("alice:test.realm:secret", a1);
+	snprintf(buf, sizeof(buf), "%s:%s", method, uri);
+	md5_hex(buf, a2);
+	snprintf(buf, sizeof(buf), "%s:%s:00000001:c0ffee:auth:%s", a1, nonce, a2);
+	md5_hex(buf, resp);
+	snprintf(hdr, size,
+		 "Proxy-Authorization: Digest username=\"alice\", realm=\"test.realm\", nonce=\"%s\", uri=\"%s\", "
+		 "response=\"%s\", algorithm=MD5, qop=auth, nc=00000001, cnonce=\"c0ffee\"\r\n", nonce, uri, resp);
+}
+
+typedef void (*build_fn)(char *out, size_t size, const char *method, int cseq, const char *cred);
+
+/* The request without credentials must get a 407; the one with the answer is left in e->last. */
+static void challenge_then_answer(struct auth_env *e, build_fn build, const char *method, const char *uri)
+{
+	char msg[2048], cred[1024];
+
+	build(msg, sizeof(msg), method, 1, "");
+	auth_env_input(e, msg);
+	ck_assert_int_eq(e->sent, 1);
+	ck_assert_msg(strncmp(e->last, "SIP/2.0 407 ", 12) == 0, "%s", e->last);
+	ck_assert_ptr_nonnull(strstr(e->last, "Proxy-Authenticate: Digest"));
+	ck_assert_ptr_nonnull(strstr(e->last, ">;tag="));
+	digest_answer(e->last, method, uri, cred, sizeof(cred));
+	build(msg, sizeof(msg), method, 2, cred);
+	auth_env_input(e, msg);
+	ck_assert_int_eq(e->sent, 1);
+}
+
+static void build_register(char *out, size_t size, const char *method, int cseq, const char *cred)
+{
+	snprintf(out, size, "%s sip:10.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKa%d\r\n"
+		 "Max-Forwards: 70\r\nFrom: <sip:alice@10.0.0.1>;tag=f\r\nTo: <sip:alice@10.0.0.1>\r\nCall-ID: auth-1\r\n"
+		 "CSeq: %d %s\r\nContact: <sip:alice@10.0.0.5:5060>\r\n%sContent-Length: 0\r\n\r\n",
+		 method, cseq, cseq, method, cred);
+}
+
+static void build_invite(char *out, size_t size, const char *method, int cseq, const char *cred)
+{
+	snprintf(out, size, "%s sip:bob@203.0.113.20 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKi%d\r\n"
+		 "Max-Forwards: 70\r\nFrom: <sip:alice@10.0.0.1>;tag=f\r\nTo: <sip:bob@203.0.113.20>\r\nCall-ID: auth-2\r\n"
+		 "CSeq: %d %s\r\n%sContent-Length: 0\r\n\r\n", method, cseq, cseq, method, cred);
+}
+
+START_TEST(test_registrar_challenge_then_accept)
+{
+	struct auth_env e;
+
+	auth_env_init(&e, false);
+	challenge_then_answer(&e, build_register, "REGISTER", "sip:10.0.0.1");
+	ck_assert_msg(strncmp(e.last, "SIP/2.0 200 ", 12) == 0, "%s", e.last);
+	ck_assert_uint_eq(reg_count(e.reg), 1);
+	auth_env_free(&e);
+}
+END_TEST
+
+START_TEST(test_auth_all_challenges_invite_not_ack)
+{
+	struct auth_env e;
+	char msg[2048];
+
+	auth_env_init(&e, true);
+	challenge_then_answer(&e, build_invite, "INVITE", "sip:bob@203.0.113.20");
+	ck_assert_msg(strncmp(e.last, "INVITE sip:bob@203.0.113.20 ", 28) == 0, "%s", e.last);
+	ck_assert_msg(strstr(e.last, "Proxy-Authorization") == NULL, "our credentials leaked: %s", e.last);
+	build_invite(msg, sizeof(msg), "ACK", 1, "");
+	auth_env_input(&e, msg);
+	ck_assert_int_eq(e.sent, 1);
+	ck_assert_msg(strncmp(e.last, "ACK sip:bob@203.0.113.20 ", 25) == 0, "%s", e.last);
+	auth_env_free(&e);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("sip_pipeline");
+	TCase *tc = tcase_create("parts");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_raw_keepalives_and_junk);
+	tcase_add_test(tc, test_raw_long_line_and_nul);
+	tcase_add_test(tc, test_stash_put_get_expire_evict);
+	tcase_add_test(tc, test_max_forwards);
+	tcase_add_test(tc, test_registrar_challenge_then_accept);
+	tcase_add_test(tc, test_auth_all_challenges_invite_not_ack);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
