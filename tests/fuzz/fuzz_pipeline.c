@@ -30,6 +30,8 @@ static struct config fuzz_cfg;
 static bool fuzz_cfg_ok;
 static struct in_addr addr_inbound, addr_outbound;
 
+/* The input holds "10.77." somewhere (then only the parts the daemon owns are checked). */
+static bool input_has_lan;
 /*
  * A WAN peer may write "10.77." itself and get it echoed back in an error response; that is its
  * own text, not a leak. Everything that a LAN phone or the daemon wrote is checked.
@@ -79,25 +81,45 @@ static bool mem_has(const char *buf, size_t len, const char *needle)
 }
 
 /*
- * Does the message name a LAN address? The SDP connection and attribute lines (c=, a=) are the
- * RTP relay's to rewrite and there is none here, so they pass unchanged and are not looked at.
+ * The parts of a message toward the WAN that the daemon owns and must hide the LAN in: every Via,
+ * every Contact, the Call-ID and the SDP o= lines (c= and a= are the RTP relay's and there is none
+ * here). Other headers, Record-Route entries the phone added among them, carry the phone's own
+ * text and pass unchanged.
  */
-static bool names_lan(const char *buf, size_t len)
+static const char *owned_part_naming_lan(osip_message_t *m, const char *buf, size_t len)
 {
-	bool body = false;
+	static const char *const what[] = { "Via", "Contact" };
+	osip_list_t *lists[] = { &m->vias, &m->contacts };
+	char *s = NULL;
 
-	for (size_t i = 0; i < len;) {
-		const char *nl = memchr(buf + i, '\n', len - i);
-		size_t end = nl ? (size_t)(nl - buf) + 1 : len;
+	for (size_t k = 0; k < 2; k++) {
+		for (int i = 0; i < osip_list_size(lists[k]); i++) {
+			void *h = osip_list_get(lists[k], i);
+			bool hit;
 
-		if (!(body && end - i >= 2 && (buf[i] == 'c' || buf[i] == 'a') && buf[i + 1] == '=') &&
-		    mem_has(buf + i, end - i, "10.77."))
-			return true;
-		if (end - i <= 2 && (buf[i] == '\r' || buf[i] == '\n'))
-			body = true;
-		i = end;
+			if (k == 0 ? osip_via_to_str(h, &s) != 0 : osip_contact_to_str(h, &s) != 0)
+				continue;
+			hit = strstr(s, "10.77.") != NULL;
+			osip_free(s);
+			if (hit)
+				return what[k];
+		}
 	}
-	return false;
+	if (m->call_id && osip_call_id_to_str(m->call_id, &s) == 0) {
+		bool hit = strstr(s, "10.77.") != NULL;
+
+		osip_free(s);
+		if (hit)
+			return "Call-ID";
+	}
+	for (size_t i = 0; i + 2 < len; i++)
+		if (buf[i] == '\n' && buf[i + 1] == 'o' && buf[i + 2] == '=') {
+			const char *nl = memchr(buf + i + 1, '\n', len - i - 1);
+
+			if (mem_has(buf + i + 1, (nl ? (size_t)(nl - buf) : len) - i - 1, "10.77."))
+				return "SDP o=";
+		}
+	return NULL;
 }
 
 static bool is_lan_or_local(struct in_addr a)
@@ -122,12 +144,17 @@ static int fuzz_send(void *ud, const struct sip_peer *to, const char *buf, size_
 		fprintf(stderr, "fuzz_pipeline: sent a message osip cannot parse:\n%.*s\n", (int)len, buf);
 		abort();
 	}
-	osip_message_free(m);
-	if (!is_lan_or_local(to->addr.sin_addr) && !wan_wrote_lan && names_lan(buf, len)) {
-		fprintf(stderr, "fuzz_pipeline: a LAN address went to the WAN (%s):\n%.*s\n",
-			inet_ntoa(to->addr.sin_addr), (int)len, buf);
-		abort();
+	if (!is_lan_or_local(to->addr.sin_addr) && !wan_wrote_lan) {
+		const char *part = input_has_lan ? owned_part_naming_lan(m, buf, len)
+			: mem_has(buf, len, "10.77.") ? "a message the daemon wrote" : NULL;
+
+		if (part) {
+			fprintf(stderr, "fuzz_pipeline: a LAN address went to the WAN (%s) in %s:\n%.*s\n",
+				inet_ntoa(to->addr.sin_addr), part, (int)len, buf);
+			abort();
+		}
 	}
+	osip_message_free(m);
 	return 0;
 }
 
@@ -209,6 +236,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	fuzz_peer(data[0], &from);
+	input_has_lan = mem_has((const char *)data + 1, size - 1, "10.77.");
 	wan_wrote_lan = data[0] % 3 != 0 && mem_has((const char *)data + 1, size - 1, "10.77.");
 
 	reg = reg_create(FUZZ_MAX_REG);
