@@ -11,7 +11,8 @@ struct digest_auth;
 enum auth_result {
 	AUTH_OK,                /* credentials verified */
 	AUTH_MISSING,           /* no Proxy-Authorization for our realm: send a challenge (407) */
-	AUTH_STALE,             /* right password, nonce too old: challenge again with stale=true */
+	AUTH_STALE,             /* right password, nonce too old or not ours (issued before a restart):
+				   challenge again with stale=true */
 	AUTH_BAD_CREDENTIALS,   /* unknown user or wrong digest or replayed nonce-count: 403 */
 	AUTH_MALFORMED,         /* unparsable header, missing parameters: 400 */
 };
@@ -30,5 +31,15 @@ int auth_reload(struct digest_auth *a);
 enum auth_result auth_check(struct digest_auth *a, const osip_message_t *req, int64_t now);
 /* Adds a Proxy-Authenticate header (realm, fresh nonce, qop="auth", algorithm=MD5[, stale=true]). */
 int auth_challenge(struct digest_auth *a, osip_message_t *resp, bool stale, int64_t now);
+
+/* The inputs of one RFC 2617 §3.2.2 request-digest; qop NULL or "" for the RFC 2069 form. */
+struct auth_digest_input {
+	const char *username, *realm, *password;
+	const char *algorithm;  /* NULL or "MD5": plain; "MD5-sess": session HA1 */
+	const char *nonce, *nc, *cnonce, *qop;
+	const char *method, *uri;
+};
+/* Writes the 32 lowercase hex digits of the request-digest and a NUL to out. */
+void auth_digest_compute(const struct auth_digest_input *in, char out[33]);
 
 #endif

@@ -21,7 +21,8 @@ struct dns_target {
  * status 0: n >= 1 targets in preference order (SRV priority/weight, then A order).
  * status -1: the name does not resolve or the lookup failed; n = 0.
  * The callback may run synchronously from inside dns_resolve_*() when the answer is a literal
- * address or cached; the query handle is then already finished (NULL is returned).
+ * address or cached, or when the request fails at once (not a host name, max_pending reached);
+ * the query handle is then already finished (NULL is returned).
  */
 typedef void (*dns_cb)(void *ud, int status, const struct dns_target *targets, size_t n);
 
@@ -39,6 +40,16 @@ struct dns_query *dns_resolve_sip(struct dns *dns, const char *host, uint16_t po
 				  dns_cb cb, void *ud);
 /* The callback of a cancelled query never runs. */
 void dns_cancel(struct dns_query *q);
+
+/*
+ * Callbacks must not call dns_destroy(); they may start and cancel other queries. A query's
+ * handle is dead once its callback has been called.
+ */
+
+/* Replaces the name servers ("host:port,host:port"); for tests and diagnostics. Returns 0 or -1. */
+int dns_set_servers(struct dns *dns, const char *csv);
+/* Replaces the clock the cache ages by (default el_now_ms()); for tests. */
+void dns_set_clock(struct dns *dns, uint64_t (*clock)(void *ud), void *ud);
 
 /* Counters for the status summary. */
 size_t dns_cache_size(const struct dns *dns);

@@ -34,6 +34,9 @@ int hmap_put(struct hmap *m, const void *key, size_t len, void *val);
 void *hmap_del(struct hmap *m, const void *key, size_t len);
 static inline size_t hmap_count(const struct hmap *m) { return m->count; }
 
+/* A seed for hmap_init() from getrandom(), or from the clock when that is not ready yet. */
+uint64_t hmap_random_seed(void);
+
 /* Seeded FNV-1a with a final mix so that the low bits (the slot index) depend on every byte. */
 uint64_t hmap_hash(uint64_t seed, const void *key, size_t len);
 

@@ -20,17 +20,26 @@ struct sip_peer {
 	uint64_t conn_id;             /* TCP: the connection it arrived on, 0 = none/any */
 };
 
-/* One complete SIP message (a datagram, or one Content-Length framed TCP message). */
+/*
+ * One complete SIP message (a datagram, or one Content-Length framed TCP message). buf[len] is
+ * a NUL byte; buf is valid only during the call. The callback may send, but must not destroy
+ * the transport.
+ */
 typedef void (*sip_rx_fn)(void *ud, const char *buf, size_t len, const struct sip_peer *from);
 /* Outcome of a send that had to wait (TCP connect): status 0 sent, -1 failed (errno-like in err). */
 typedef void (*sip_sent_fn)(void *ud, int status, int err);
 
+/* Queued messages still waiting at destroy are dropped without calling their done callbacks. */
 struct sip_transport *sip_transport_create(struct event_loop *el, const struct config *cfg,
 					   sip_rx_fn rx, void *rx_ud);
 void sip_transport_destroy(struct sip_transport *t);
 
-/* Binds UDP and TCP on each address (never 0.0.0.0) at port. Returns 0 or -1 (logged). */
+/*
+ * Binds UDP and TCP on each address (never 0.0.0.0) at port. Returns 0 or -1 (logged).
+ * Port 0 picks one free port for all of them (tests); sip_transport_bound_port() tells which.
+ */
 int sip_transport_listen(struct sip_transport *t, const struct in_addr *addrs, size_t n, uint16_t port);
+uint16_t sip_transport_bound_port(const struct sip_transport *t);
 
 /*
  * Sends one message. UDP: sent at once from the listener bound to `to->local` (or the first one).

@@ -20,6 +20,10 @@ src_libsiproxd_a_SOURCES = \
 src_libsiproxd_a_SOURCES += src/acl.c src/acl.h
 src_libsiproxd_a_SOURCES += src/config.c src/config.h src/config_compat.c src/config_compat.h
 src_libsiproxd_a_SOURCES += src/config_options.c src/config_options.h src/config_print.c
+src_libsiproxd_a_SOURCES += src/digest_auth.c src/digest_auth.h
+src_libsiproxd_a_SOURCES += src/dns.c src/dns.h
+src_libsiproxd_a_SOURCES += src/sip_framing.c src/sip_framing.h src/sip_tcp.c src/sip_tcp.h
+src_libsiproxd_a_SOURCES += src/sip_transport.c src/sip_transport.h
 
 sbin_PROGRAMS += src/siproxd
 src_siproxd_SOURCES = src/main.c

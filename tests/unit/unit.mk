@@ -36,3 +36,18 @@ check_PROGRAMS += tests/unit/test_config
 tests_unit_test_config_SOURCES = tests/unit/test_config.c
 tests_unit_test_config_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_config_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_digest_auth
+tests_unit_test_digest_auth_SOURCES = tests/unit/test_digest_auth.c
+tests_unit_test_digest_auth_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_digest_auth_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_dns
+tests_unit_test_dns_SOURCES = tests/unit/test_dns.c
+tests_unit_test_dns_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_dns_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_sip_transport
+tests_unit_test_sip_transport_SOURCES = tests/unit/test_sip_transport.c
+tests_unit_test_sip_transport_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sip_transport_LDADD = $(UNIT_LIBS)
