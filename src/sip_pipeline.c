@@ -21,6 +21,7 @@
 #include "sip_rewrite.h"
 #include "sip_route.h"
 #include "sip_ticket.h"
+#include "sip_via.h"
 #include "via_stash.h"
 
 int64_t sip_now(const struct sip_pipeline *p)
@@ -303,7 +304,7 @@ static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket 
 {
 	char peer[64];
 
-	if (siprw_via_remove(p, t) != 0) {
+	if (sipvia_remove(p, t) != 0) {
 		log_info("dropped a %d response from %s: not sent through us, or its request expired, Call-ID %s",
 			 t->msg->status_code, peer_str(&t->from, peer, sizeof(peer)), t->call_id);
 		return SIP_DONE;
@@ -323,16 +324,39 @@ static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket 
 	return SIP_RELAY;
 }
 
+/*
+ * Relaying REGISTERs that reach us from the Internet would let anybody register with a provider
+ * through us; only a hosts_allow_reg list that names the source allows it. With one shared
+ * address for both sides the arrival address cannot tell, and the ACLs alone decide.
+ */
+static bool register_from_wan(const struct sip_pipeline *p, const struct sip_ticket *t)
+{
+	const struct sip_pipeline_ctx *c = &p->ctx;
+
+	return c->inbound.s_addr != c->outbound.s_addr && t->from.local.s_addr == c->outbound.s_addr &&
+	       acl_empty(&c->cfg->acls.allow_reg);
+}
+
 /* REGISTER, request or response; the request kinds first get received/rport and Route processing. */
 static enum sip_verdict step_handle(struct sip_pipeline *p, struct sip_ticket *t)
 {
 	if (MSG_IS_RESPONSE(t->msg))
 		return step_response(p, t);
-	siprw_received(t);
+	sipvia_received(t);
 	siprw_route_preprocess(p, t);
+	/* OPTIONS to the proxy itself (no user part): a keep-alive or a probe, answered here. */
+	if (sipmsg_is_method(t->msg, "OPTIONS") && !t->msg->req_uri->username &&
+	    sip_is_me(p, t->msg->req_uri->host, t->msg->req_uri->port)) {
+		sipresp_reply(p, t, 200, "OPTIONS for the proxy");
+		return SIP_DONE;
+	}
 	if (sipmsg_is_method(t->msg, "REGISTER")) {
 		if (sipreg_for_me(p, t))
 			return sipreg_registrar(p, t);
+		if (register_from_wan(p, t)) {
+			sipresp_reply(p, t, 403, "REGISTER relayed from the WAN side");
+			return SIP_DONE;
+		}
 		t->dir = SIP_DIR_OUTGOING;    /* only phones register through us */
 	}
 	return t->dir == SIP_DIR_INCOMING ? step_request_incoming(p, t) : step_request_outgoing(p, t);
@@ -384,7 +408,7 @@ static void step_send(struct sip_pipeline *p, struct sip_ticket *t)
 	bool toward_wan = !t->hop_lan;
 
 	if (MSG_IS_REQUEST(t->msg) &&
-	    siprw_via_add(p, t, toward_wan, toward_wan && t->dir == SIP_DIR_OUTGOING) != 0) {
+	    sipvia_add(p, t, toward_wan, toward_wan && t->dir == SIP_DIR_OUTGOING) != 0) {
 		sipresp_reply_raw(p, t->raw, t->raw_len, &t->from, 500, "cannot add our Via");
 		return;
 	}

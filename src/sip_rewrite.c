@@ -1,45 +1,19 @@
-/* Header rewriting: Via (with topology hiding), Contact, Request-URI, Record-Route/Route, Max-Forwards, User-Agent, SDP origin. */
+/* Header rewriting: Contact, Request-URI, Record-Route/Route, Max-Forwards, User-Agent, credentials, Call-ID and SDP origin hiding. */
 #include "build_config.h"
 #include "sip_rewrite.h"
 
 #include <arpa/inet.h>
-#include <osipparser2/osip_md5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "config.h"
-#include "log.h"
 #include "registrar.h"
 #include "sip_message.h"
-#include "via_stash.h"
 
 /* Longest URI or header value we build or keep. */
 #define SIPRW_MAX 1024
-
-int siprw_received(struct sip_ticket *t)
-{
-	osip_via_t *via = osip_list_get(&t->msg->vias, 0);
-	osip_generic_param_t *rport = NULL;
-	char ip[INET_ADDRSTRLEN], port[8];
-	struct in_addr sent_by;
-
-	if (!via)
-		return -1;
-	sip_addr_str(t->from.addr.sin_addr, ip, sizeof(ip));
-	if ((!sipmsg_ipv4(via->host, &sent_by) || sent_by.s_addr != t->from.addr.sin_addr.s_addr) &&
-	    !sipmsg_via_param(via, "received"))
-		osip_via_set_received(via, osip_strdup(ip));
-	if (osip_via_param_get_byname(via, "rport", &rport) == 0 && rport && (!rport->gvalue || !*rport->gvalue)) {
-		snprintf(port, sizeof(port), "%u", ntohs(t->from.addr.sin_port));
-		osip_free(rport->gvalue);
-		rport->gvalue = osip_strdup(port);
-		if (!sipmsg_via_param(via, "received"))
-			osip_via_set_received(via, osip_strdup(ip));
-	}
-	return 0;
-}
 
 static bool uri_is_me(const struct sip_pipeline *p, const osip_uri_t *u)
 {
@@ -314,151 +288,4 @@ int siprw_callid_restore(struct sip_pipeline *p, struct sip_ticket *t)
 	c->host = osip_strdup(sip_addr_str(a, ip, sizeof(ip)));
 	c->number[n - 8 - mark] = '\0';
 	return c->host ? 0 : -1;
-}
-
-static void md5_add(osip_MD5_CTX *ctx, const char *s)
-{
-	if (s)
-		osip_MD5Update(ctx, (unsigned char *)s, (unsigned int)strlen(s));
-	osip_MD5Update(ctx, (unsigned char *)"|", 1);
-}
-
-/*
- * RFC 3261 §16.11 stateless branch: a function of the received branch (or of the fields that
- * identify the transaction when the sender is pre-3261), so that retransmissions, CANCEL and a
- * non-2xx ACK get the same branch as the request they belong to.
- */
-static void via_branch(const struct sip_ticket *t, char *out, size_t size)
-{
-	const osip_message_t *m = t->msg;
-	osip_via_t *top = osip_list_get(&m->vias, 0);
-	const char *br = sipmsg_via_param(top, "branch");
-	osip_generic_param_t *tag;
-	unsigned char d[16];
-	char uri[SIPRW_MAX], *vs = NULL;
-	osip_MD5_CTX ctx;
-
-	osip_MD5Init(&ctx);
-	if (br && strncmp(br, "z9hG4bK", 7) == 0) {
-		md5_add(&ctx, br);
-	} else {
-		if (top && osip_via_to_str(top, &vs) == 0)
-			md5_add(&ctx, vs);
-		osip_free(vs);
-		tag = NULL;
-		osip_to_get_tag(m->to, &tag);
-		md5_add(&ctx, tag ? tag->gvalue : NULL);
-		tag = NULL;
-		osip_from_get_tag(m->from, &tag);
-		md5_add(&ctx, tag ? tag->gvalue : NULL);
-		md5_add(&ctx, t->call_id);
-		md5_add(&ctx, m->cseq->number);
-		md5_add(&ctx, sipmsg_uri_str(m->req_uri, uri, sizeof(uri)));
-	}
-	osip_MD5Final(d, &ctx);
-	snprintf(out, size, "z9hG4bK");
-	for (size_t i = 0; i < sizeof(d) && 7 + 2 * i + 2 < size; i++)
-		snprintf(out + 7 + 2 * i, 3, "%02x", d[i]);
-}
-
-/*
- * How long responses may come: 64*T1 (Timer F) for most requests; an INVITE may ring for Timer C
- * (more than 3 minutes) before its final response.
- */
-static int64_t via_ttl(const osip_message_t *m)
-{
-	return sipmsg_is_method(m, "INVITE") ? 200 : 64;
-}
-
-/* Moves every Via into the stash as lines, under our branch. */
-static int via_hide(struct sip_pipeline *p, struct sip_ticket *t, const char *branch)
-{
-	osip_list_t *l = &t->msg->vias;
-	size_t cap = 512, used = 0;
-	char *lines = malloc(cap), *v;
-	int rc = -1;
-
-	if (!lines)
-		return -1;
-	lines[0] = '\0';
-	for (int i = 0; i < osip_list_size(l); i++) {
-		size_t n;
-
-		if (osip_via_to_str(osip_list_get(l, i), &v) != 0)
-			goto out;
-		n = strlen(v);
-		if (used + n + 2 > cap) {
-			char *bigger = realloc(lines, cap = 2 * (used + n + 2));
-
-			if (!bigger) {
-				osip_free(v);
-				goto out;
-			}
-			lines = bigger;
-		}
-		memcpy(lines + used, v, n);
-		used += n;
-		lines[used++] = '\n';
-		lines[used] = '\0';
-		osip_free(v);
-	}
-	if (via_stash_put(p->stash, branch, lines, t->now, via_ttl(t->msg)) != 0)
-		goto out;
-	while (sipmsg_via_count(t->msg) > 0)
-		sipmsg_via_pop(t->msg);
-	rc = 0;
-out:
-	free(lines);
-	return rc;
-}
-
-int siprw_via_add(struct sip_pipeline *p, struct sip_ticket *t, bool toward_wan, bool hide)
-{
-	char branch[48], ip[INET_ADDRSTRLEN], value[160];
-	int rport_bit = toward_wan ? 2 : 1;
-
-	via_branch(t, branch, sizeof(branch));
-	/* An ACK for a 2xx gets no response: nothing to keep for it. */
-	if (hide && !sipmsg_is_method(t->msg, "ACK") && via_hide(p, t, branch) != 0)
-		return -1;
-	if (hide && sipmsg_is_method(t->msg, "ACK"))
-		while (sipmsg_via_count(t->msg) > 0)
-			sipmsg_via_pop(t->msg);
-	snprintf(value, sizeof(value), "SIP/2.0/%s %s:%d;branch=%s%s", t->hop_proto == SIP_PROTO_TCP ? "TCP" : "UDP",
-		 sip_addr_str(sip_seen_addr(p, toward_wan), ip, sizeof(ip)), p->ctx.cfg->sip_listen_port, branch,
-		 (p->ctx.cfg->use_rport & rport_bit) ? ";rport" : "");
-	return sipmsg_via_push(t->msg, value);
-}
-
-int siprw_via_remove(struct sip_pipeline *p, struct sip_ticket *t)
-{
-	osip_via_t *via = osip_list_get(&t->msg->vias, 0);
-	const char *branch, *lines, *nl;
-	char copy[SIPRW_MAX];
-
-	if (!via || !sip_is_me(p, via->host, via->port))
-		return -1;
-	branch = sipmsg_via_param(via, "branch");
-	lines = branch ? via_stash_get(p->stash, branch, t->now) : NULL;
-	sipmsg_via_pop(t->msg);
-	if (!lines)
-		return sipmsg_via_count(t->msg) > 0 ? 0 : -1;
-	for (int pos = 0; *lines; lines = nl + 1, pos++) {
-		osip_via_t *v;
-		size_t n;
-
-		nl = strchr(lines, '\n');
-		if (!nl)
-			break;
-		n = (size_t)(nl - lines);
-		if (n >= sizeof(copy) || osip_via_init(&v) != 0)
-			return -1;
-		memcpy(copy, lines, n);
-		copy[n] = '\0';
-		if (osip_via_parse(v, copy) != 0 || osip_list_add(&t->msg->vias, v, pos) < 0) {
-			osip_via_free(v);
-			return -1;
-		}
-	}
-	return 0;
 }

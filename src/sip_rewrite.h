@@ -1,4 +1,4 @@
-/* Header rewriting: Via (with topology hiding), Contact, Request-URI, Record-Route/Route, Max-Forwards, User-Agent, SDP origin. */
+/* Header rewriting: Contact, Request-URI, Record-Route/Route, Max-Forwards, User-Agent, credentials, Call-ID and SDP origin hiding. */
 #ifndef SIPROXD_SIP_REWRITE_H
 #define SIPROXD_SIP_REWRITE_H
 
@@ -6,8 +6,6 @@
 
 #include "sip_ticket.h"
 
-/* RFC 3261 §18.2.1 and RFC 3581: received (and the rport value) on the sender's Via. */
-int siprw_received(struct sip_ticket *t);
 /* RFC 3261 §16.4: our own topmost Route goes; a strict router's R-URI pointing at us is restored. */
 void siprw_route_preprocess(struct sip_pipeline *p, struct sip_ticket *t);
 /* RFC 3261 §16.6 step 3: decrement, or add 70. */
@@ -35,13 +33,5 @@ int siprw_callid_hide(struct sip_pipeline *p, struct sip_ticket *t);
 int siprw_callid_restore(struct sip_pipeline *p, struct sip_ticket *t);
 /* The public address in SDP o= lines of messages toward the WAN; c=/m= are the RTP relay's. */
 int siprw_sdp_origin(struct sip_pipeline *p, struct sip_ticket *t);
-
-/*
- * Our Via on a relayed request, branch per RFC 3261 §16.11. hide: the Vias below go into the
- * stash under our branch so that the WAN sees only ours.
- */
-int siprw_via_add(struct sip_pipeline *p, struct sip_ticket *t, bool toward_wan, bool hide);
-/* Our Via off a response, and the hidden ones back. -1: not ours or nothing to restore (drop). */
-int siprw_via_remove(struct sip_pipeline *p, struct sip_ticket *t);
 
 #endif

@@ -3,13 +3,16 @@
 
 #include <arpa/inet.h>
 #include <check.h>
-#include <osipparser2/osip_md5.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "digest_auth.h"
+#include "dns.h"
+#include "event_loop.h"
 #include "registrar.h"
 #include "sip_checks.h"
 #include "sip_message.h"
@@ -103,6 +106,7 @@ struct auth_env {
 	struct digest_auth *auth;
 	struct sip_pipeline *p;
 	char last[8192];
+	struct sip_peer last_to;
 	int sent;
 };
 
@@ -111,9 +115,9 @@ static int keep_last(void *ud, const struct sip_peer *to, const char *buf, size_
 {
 	struct auth_env *e = ud;
 
-	(void)to;
 	(void)done;
 	(void)done_ud;
+	e->last_to = *to;
 	ck_assert_uint_lt(len, sizeof(e->last));
 	memcpy(e->last, buf, len);
 	e->last[len] = '\0';
@@ -164,31 +168,18 @@ static void auth_env_input(struct auth_env *e, const char *text)
 	sip_pipeline_input(e->p, text, strlen(text), &from);
 }
 
-static void md5_hex(const char *s, char out[33])
-{
-	osip_MD5_CTX ctx;
-	unsigned char d[16];
-
-	osip_MD5Init(&ctx);
-	osip_MD5Update(&ctx, (unsigned char *)s, (unsigned int)strlen(s));
-	osip_MD5Final(d, &ctx);
-	for (int i = 0; i < 16; i++)
-		snprintf(out + 2 * i, 3, "%02x", d[i]);
-}
-
-/* RFC 2617 qop=auth answer to the challenge in a 407. */
+/* RFC 2617 qop=auth answer to the challenge in a 407 (the digest itself is test_digest_auth's business). */
 static void digest_answer(const char *challenge, const char *method, const char *uri, char *hdr, size_t size)
 {
-	char nonce[128] = "", a1[33], a2[33], resp[33], buf[512];
+	char nonce[128] = "", resp[33];
 	const char *n = strstr(challenge, "nonce=\"");
+	struct auth_digest_input in = { .username = "alice", .realm = "test.realm", .password = "secret",
+					.nonce = nonce, .nc = "00000001", .cnonce = "c0ffee", .qop = "auth",
+					.method = method, .uri = uri };
 
 	ck_assert_ptr_nonnull(n);
 	sscanf(n + 7, "%127[^\"]", nonce);
-	md5_hex("alice:test.realm:secret", a1);
-	snprintf(buf, sizeof(buf), "%s:%s", method, uri);
-	md5_hex(buf, a2);
-	snprintf(buf, sizeof(buf), "%s:%s:00000001:c0ffee:auth:%s", a1, nonce, a2);
-	md5_hex(buf, resp);
+	auth_digest_compute(&in, resp);
 	snprintf(hdr, size,
 		 "Proxy-Authorization: Digest username=\"alice\", realm=\"test.realm\", nonce=\"%s\", uri=\"%s\", "
 		 "response=\"%s\", algorithm=MD5, qop=auth, nc=00000001, cnonce=\"c0ffee\"\r\n", nonce, uri, resp);
@@ -257,6 +248,145 @@ START_TEST(test_auth_all_challenges_invite_not_ack)
 }
 END_TEST
 
+/* A pipeline whose outbound proxy is a name; the resolver asks nobody but the hosts file. */
+struct dns_env {
+	struct auth_env e;
+	struct event_loop *el;
+	struct dns *dns;
+};
+
+static void dns_env_init(struct dns_env *d, const char *proxy)
+{
+	struct sip_pipeline_ctx ctx = { 0 };
+
+	memset(d, 0, sizeof(*d));
+	d->el = el_create();
+	ck_assert_ptr_nonnull(d->el);
+	d->dns = dns_create(d->el, 8);
+	ck_assert_ptr_nonnull(d->dns);
+	ck_assert_int_eq(dns_set_servers(d->dns, "127.0.0.1:9"), 0);
+	d->e.cfg.sip_listen_port = 5060;
+	d->e.cfg.max_registrations = 8;
+	d->e.cfg.outbound_proxy_host = (char *)proxy;
+	d->e.cfg.outbound_proxy_port = 5070;
+	d->e.reg = reg_create(8);
+	ctx.cfg = &d->e.cfg;
+	ctx.reg = d->e.reg;
+	ctx.dns = d->dns;
+	ctx.loop = d->el;
+	ctx.send = keep_last;
+	ctx.send_ud = &d->e;
+	inet_pton(AF_INET, "10.0.0.1", &ctx.inbound);
+	inet_pton(AF_INET, "192.0.2.1", &ctx.outbound);
+	ctx.public_addr = ctx.outbound;
+	d->e.p = sip_pipeline_create(&ctx);
+	ck_assert_ptr_nonnull(d->e.p);
+}
+
+/* Sends an INVITE from the phone and runs the loop until something was sent (at most 5 s). */
+static void dns_env_invite(struct dns_env *d)
+{
+	char msg[2048];
+
+	build_invite(msg, sizeof(msg), "INVITE", 1, "");
+	auth_env_input(&d->e, msg);
+	for (int i = 0; i < 50 && d->e.sent == 0; i++)
+		el_run_once(d->el, 100);
+	ck_assert_int_eq(d->e.sent, 1);
+}
+
+static void dns_env_free(struct dns_env *d)
+{
+	sip_pipeline_destroy(d->e.p);
+	dns_destroy(d->dns);
+	el_destroy(d->el);
+	reg_destroy(d->e.reg);
+}
+
+START_TEST(test_next_hop_name_resolved_in_loop)
+{
+	struct dns_env d;
+	char ip[INET_ADDRSTRLEN];
+
+	dns_env_init(&d, "localhost");
+	dns_env_invite(&d);
+	ck_assert_msg(strncmp(d.e.last, "INVITE sip:bob@203.0.113.20 ", 28) == 0, "%s", d.e.last);
+	inet_ntop(AF_INET, &d.e.last_to.addr.sin_addr, ip, sizeof(ip));
+	ck_assert_str_eq(ip, "127.0.0.1");
+	ck_assert_uint_eq(ntohs(d.e.last_to.addr.sin_port), 5070);
+	dns_env_free(&d);
+}
+END_TEST
+
+START_TEST(test_next_hop_name_unresolvable_503)
+{
+	struct dns_env d;
+
+	dns_env_init(&d, "no-such-host.invalid");
+	dns_env_invite(&d);
+	ck_assert_msg(strncmp(d.e.last, "SIP/2.0 503 ", 12) == 0, "%s", d.e.last);
+	ck_assert_ptr_nonnull(strstr(d.e.last, "Retry-After:"));
+	dns_env_free(&d);
+}
+END_TEST
+
+/* Destroying the pipeline while a message waits for DNS cancels the lookup and frees the message. */
+START_TEST(test_destroy_with_lookup_pending)
+{
+	struct dns_env d;
+	char msg[2048];
+
+	dns_env_init(&d, "no-such-host.invalid");
+	build_invite(msg, sizeof(msg), "INVITE", 1, "");
+	auth_env_input(&d.e, msg);
+	ck_assert_int_eq(d.e.sent, 0);
+	ck_assert_uint_eq(dns_pending(d.dns), 1);
+	dns_env_free(&d);
+}
+END_TEST
+
+/* Every message of the fuzz seed corpus, from the LAN and from the WAN, with a phone registered: the sanitizers watch. */
+START_TEST(test_fuzz_corpus_replay)
+{
+	DIR *dir = opendir(TEST_SRCDIR "/fuzz/corpus");
+	struct auth_env e;
+	struct dirent *de;
+	struct sockaddr_in phone = { .sin_family = AF_INET, .sin_port = htons(5060) };
+	size_t files = 0;
+
+	ck_assert_ptr_nonnull(dir);
+	auth_env_init(&e, false);
+	inet_pton(AF_INET, "10.0.0.5", &phone.sin_addr);
+	ck_assert_ptr_nonnull(reg_bind(e.reg, "sip:alice@203.0.113.10", "sip:alice@10.0.0.5:5060",
+				       "sip:alice@192.0.2.1:5060", &phone, 0, time(NULL) + 600, true));
+	while ((de = readdir(dir))) {
+		char path[512], buf[65536];
+		struct sip_peer from = { .proto = SIP_PROTO_UDP };
+		FILE *f;
+		size_t n;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", TEST_SRCDIR "/fuzz/corpus", de->d_name);
+		f = fopen(path, "rb");
+		ck_assert_ptr_nonnull(f);
+		n = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		from.addr.sin_family = AF_INET;
+		from.addr.sin_port = htons(5060);
+		for (int side = 0; side < 2; side++) {
+			inet_pton(AF_INET, side ? "203.0.113.10" : "10.0.0.5", &from.addr.sin_addr);
+			inet_pton(AF_INET, side ? "192.0.2.1" : "10.0.0.1", &from.local);
+			sip_pipeline_input(e.p, buf, n, &from);
+		}
+		files++;
+	}
+	closedir(dir);
+	ck_assert_uint_gt(files, 10);
+	auth_env_free(&e);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sip_pipeline");
@@ -270,6 +400,10 @@ int main(void)
 	tcase_add_test(tc, test_max_forwards);
 	tcase_add_test(tc, test_registrar_challenge_then_accept);
 	tcase_add_test(tc, test_auth_all_challenges_invite_not_ack);
+	tcase_add_test(tc, test_next_hop_name_resolved_in_loop);
+	tcase_add_test(tc, test_next_hop_name_unresolvable_503);
+	tcase_add_test(tc, test_destroy_with_lookup_pending);
+	tcase_add_test(tc, test_fuzz_corpus_replay);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,20 @@
+/* Via handling: received/rport, our Via with its RFC 3261 §16.11 branch, and the phones' Vias hidden from the WAN. */
+#ifndef SIPROXD_SIP_VIA_H
+#define SIPROXD_SIP_VIA_H
+
+#include <stdbool.h>
+
+#include "sip_ticket.h"
+
+/* RFC 3261 §18.2.1 and RFC 3581: received (and the rport value) on the sender's Via. */
+int sipvia_received(struct sip_ticket *t);
+
+/*
+ * Our Via on a relayed request, branch per RFC 3261 §16.11. hide: the Vias below go into the
+ * stash under our branch so that the WAN sees only ours.
+ */
+int sipvia_add(struct sip_pipeline *p, struct sip_ticket *t, bool toward_wan, bool hide);
+/* Our Via off a response, and the hidden ones back. -1: not ours or nothing to restore (drop). */
+int sipvia_remove(struct sip_pipeline *p, struct sip_ticket *t);
+
+#endif
