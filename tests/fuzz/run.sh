@@ -67,5 +67,6 @@ if [ "$rc" -eq 0 ] && [ "$crashes" -eq 0 ]; then
 	rm -rf "$WORK"
 	exit 0
 fi
-summary "FAIL: exit $rc, ${crashes} crashing input(s) in $WORK/artifacts (log $WORK/fuzz.log)"
+first=$(grep -a -m 1 -E 'runtime error|ERROR: |^fuzz_pipeline: ' "$WORK/fuzz.log" | cut -c1-160)
+summary "FAIL: exit $rc, ${crashes} crashing input(s) in $WORK/artifacts (log $WORK/fuzz.log): ${first:-?}"
 exit 1
