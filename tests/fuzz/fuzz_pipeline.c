@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -80,45 +81,91 @@ static bool mem_has(const char *buf, size_t len, const char *needle)
 	return false;
 }
 
+static bool str_has_lan(const char *s)
+{
+	return s && strstr(s, "10.77.") != NULL;
+}
+
+/* A host that is a LAN address: the daemon rewrites literal addresses; garbled hosts are the phone's. */
+static bool host_is_lan(const char *host)
+{
+	struct in_addr a;
+
+	return host && inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) & 0xffff0000u) == 0x0a4d0000u;
+}
+
+/* An SDP body, alone or as a part of a multipart body: its o= lines are the daemon's to rewrite. */
+static bool carries_sdp(const osip_message_t *m)
+{
+	const osip_content_type_t *ct = m->content_type;
+
+	if (!ct || !ct->type || !ct->subtype)
+		return false;
+	return strcasecmp(ct->type, "multipart") == 0 ||
+	       (strcasecmp(ct->type, "application") == 0 && strcasecmp(ct->subtype, "sdp") == 0);
+}
+
+/*
+ * Is there exactly one well-formed origin line "o=user id version IN IP4 <LAN address>"? Bodies
+ * with garbled or repeated o= lines are not SDP the relay could rewrite; they pass as they are.
+ */
+static bool sdp_origin_is_lan(const char *body, size_t len)
+{
+	char line[256], addr[16];
+	const char *o = NULL;
+	int count = 0;
+
+	for (size_t i = 0; i + 2 < len; i++)
+		if (body[i] == '\n' && body[i + 1] == 'o' && body[i + 2] == '=') {
+			o = body + i + 1;
+			count++;
+		}
+	if (count != 1) {
+		return false;
+	} else {
+		const char *nl = memchr(o, '\n', len - (size_t)(o - body));
+		size_t n = (nl ? (size_t)(nl - o) : len - (size_t)(o - body));
+
+		if (n >= sizeof(line))
+			return false;
+		memcpy(line, o, n);
+		line[n] = '\0';
+	}
+	return sscanf(line, "o=%*s %*s %*s IN IP4 %15[0-9.]", addr) == 1 && host_is_lan(addr);
+}
+
 /*
  * The parts of a message toward the WAN that the daemon owns and must hide the LAN in: every Via,
- * every Contact, the Call-ID and the SDP o= lines (c= and a= are the RTP relay's and there is none
- * here). Other headers, Record-Route entries the phone added among them, carry the phone's own
- * text and pass unchanged.
+ * the Contact and Call-ID hosts that are LAN addresses, and the SDP o= lines (c= and a= are the RTP
+ * relay's, and there is none here). The rest, Record-Route entries and display names among it,
+ * is the phone's own text and passes unchanged.
  */
 static const char *owned_part_naming_lan(osip_message_t *m, const char *buf, size_t len)
 {
-	static const char *const what[] = { "Via", "Contact" };
-	osip_list_t *lists[] = { &m->vias, &m->contacts };
+	const char *body;
 	char *s = NULL;
 
-	for (size_t k = 0; k < 2; k++) {
-		for (int i = 0; i < osip_list_size(lists[k]); i++) {
-			void *h = osip_list_get(lists[k], i);
-			bool hit;
+	for (int i = 0; i < osip_list_size(&m->vias); i++) {
+		bool hit;
 
-			if (k == 0 ? osip_via_to_str(h, &s) != 0 : osip_contact_to_str(h, &s) != 0)
-				continue;
-			hit = strstr(s, "10.77.") != NULL;
-			osip_free(s);
-			if (hit)
-				return what[k];
-		}
-	}
-	if (m->call_id && osip_call_id_to_str(m->call_id, &s) == 0) {
-		bool hit = strstr(s, "10.77.") != NULL;
-
+		if (osip_via_to_str(osip_list_get(&m->vias, i), &s) != 0)
+			continue;
+		hit = str_has_lan(s);
 		osip_free(s);
 		if (hit)
-			return "Call-ID";
+			return "Via";
 	}
-	for (size_t i = 0; i + 2 < len; i++)
-		if (buf[i] == '\n' && buf[i + 1] == 'o' && buf[i + 2] == '=') {
-			const char *nl = memchr(buf + i + 1, '\n', len - i - 1);
+	for (int i = 0; i < osip_list_size(&m->contacts); i++) {
+		const osip_contact_t *c = osip_list_get(&m->contacts, i);
 
-			if (mem_has(buf + i + 1, (nl ? (size_t)(nl - buf) : len) - i - 1, "10.77."))
-				return "SDP o=";
-		}
+		if (c->url && host_is_lan(c->url->host))
+			return "Contact";
+	}
+	if (m->call_id && host_is_lan(m->call_id->host))
+		return "Call-ID";
+	body = carries_sdp(m) ? memmem(buf, len, "\r\n\r\n", 4) : NULL;
+	if (body && sdp_origin_is_lan(body, len - (size_t)(body - buf)))
+		return "SDP o=";
 	return NULL;
 }
 
@@ -144,7 +191,8 @@ static int fuzz_send(void *ud, const struct sip_peer *to, const char *buf, size_
 		fprintf(stderr, "fuzz_pipeline: sent a message osip cannot parse:\n%.*s\n", (int)len, buf);
 		abort();
 	}
-	if (!is_lan_or_local(to->addr.sin_addr) && !wan_wrote_lan) {
+	if (!is_lan_or_local(to->addr.sin_addr) && to->addr.sin_addr.s_addr != addr_outbound.s_addr &&
+	    !wan_wrote_lan) {
 		const char *part = input_has_lan ? owned_part_naming_lan(m, buf, len)
 			: mem_has(buf, len, "10.77.") ? "a message the daemon wrote" : NULL;
 
