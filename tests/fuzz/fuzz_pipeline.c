@@ -112,26 +112,26 @@ static bool carries_sdp(const osip_message_t *m)
 static bool sdp_origin_is_lan(const char *body, size_t len)
 {
 	char line[256], addr[16];
-	const char *o = NULL;
-	int count = 0;
+	const char *o = NULL, *nl;
+	int count = 0, end = 0;
+	size_t n;
 
 	for (size_t i = 0; i + 2 < len; i++)
 		if (body[i] == '\n' && body[i + 1] == 'o' && body[i + 2] == '=') {
 			o = body + i + 1;
 			count++;
 		}
-	if (count != 1) {
+	if (count != 1)
 		return false;
-	} else {
-		const char *nl = memchr(o, '\n', len - (size_t)(o - body));
-		size_t n = (nl ? (size_t)(nl - o) : len - (size_t)(o - body));
-
-		if (n >= sizeof(line))
-			return false;
-		memcpy(line, o, n);
-		line[n] = '\0';
-	}
-	return sscanf(line, "o=%*s %*s %*s IN IP4 %15[0-9.]", addr) == 1 && host_is_lan(addr);
+	nl = memchr(o, '\n', len - (size_t)(o - body));
+	n = nl ? (size_t)(nl - o) : len - (size_t)(o - body);
+	if (n >= sizeof(line))
+		return false;
+	memcpy(line, o, n);
+	line[n] = '\0';
+	if (sscanf(line, "o=%*s %*s %*s IN IP4 %15[0-9.]%n", addr, &end) != 1 || end == 0)
+		return false;
+	return (line[end] == '\0' || line[end] == '\r') && host_is_lan(addr);
 }
 
 /*
