@@ -1,5 +1,7 @@
 /* REGISTER load generator and trivial registrar for measuring siproxd's cost per relayed REGISTER (libc only). */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>

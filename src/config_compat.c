@@ -3,6 +3,7 @@
 
 #include "config_compat.h"
 
+#include "config_options.h"
 #include "log.h"
 
 #include <errno.h>
@@ -25,6 +26,25 @@ static char *trim(char *s)
 	return s;
 }
 
+/*
+ * For a message about a bad line: ' (line starts with option "name")' when its first word is a
+ * known option, else "". Nothing else of the line is shown: it may hold a password.
+ */
+static const char *line_hint(const char *s, char *buf, size_t len)
+{
+	size_t n = strcspn(s, " \t=#:");
+	char word[64];
+
+	buf[0] = '\0';
+	if (n == 0 || n >= sizeof word)
+		return buf;
+	memcpy(word, s, n);
+	word[n] = '\0';
+	if (copt_find(word, NULL))
+		snprintf(buf, len, " (line starts with option \"%s\")", word);
+	return buf;
+}
+
 /* Handles one line; returns 1 for a syntax error, 0 otherwise. */
 static int parse_line(char *line, const char *name, unsigned lineno, config_compat_record_fn fn, void *ud)
 {
@@ -34,8 +54,10 @@ static int parse_line(char *line, const char *name, unsigned lineno, config_comp
 		return 0;
 	char *eq = strchr(s, '=');
 	char *hash = strchr(s, '#');
+	char hint[96];
 	if (!eq || (hash && hash < eq)) {
-		log_error("%s:%u: syntax error, expected \"key = value\": %.60s", name, lineno, s);
+		log_error("%s:%u: syntax error, expected \"key = value\"%s", name, lineno,
+			  line_hint(s, hint, sizeof hint));
 		return 1;
 	}
 	*eq = '\0';
@@ -47,7 +69,8 @@ static int parse_line(char *line, const char *name, unsigned lineno, config_comp
 		*comment = '\0';
 	value = trim(value);
 	if (!*key || key[strcspn(key, " \t")] != '\0') {
-		log_error("%s:%u: syntax error, \"%.60s\" is not a single option name", name, lineno, key);
+		log_error("%s:%u: syntax error, the text before '=' is not a single option name%s", name, lineno,
+			  line_hint(key, hint, sizeof hint));
 		return 1;
 	}
 	struct config_compat_record rec = { .key = key, .value = value, .file = name, .line = lineno };

@@ -18,7 +18,8 @@ typedef void (*config_compat_record_fn)(const struct config_compat_record *rec, 
  * Syntax: "key = value" per line, lines of any length, CR LF or LF ends. Blank lines and lines
  * whose first non-blank character is '#' are skipped; in a value everything from '#' on is a
  * comment. Blanks (space, tab) around key and value are trimmed; the value keeps inner blanks.
- * A line without '=' or with a key that is not a single word is an error, logged with file:line.
+ * A line without '=' or with a key that is not a single word is an error, logged with file:line
+ * and the option its first word names, never the rest of the line (it may hold a password).
  * Returns the number of syntax errors, or -1 (logged) when the file cannot be read.
  */
 int config_compat_read_file(const char *path, config_compat_record_fn fn, void *ud);

@@ -16,13 +16,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
-#include <time.h>
 
 /*
  * Remembered nonce-counts. The header gives no knob for it, so it is a constant: each entry is
  * ~80 bytes, and 1024 nonces in first use within one nonce_ttl is far beyond what a home router
- * registers. When it overflows the oldest nonce is forgotten; its next use starts a fresh count,
- * which weakens replay detection only for that nonce and only until it goes stale.
+ * registers. When it overflows the oldest nonce is forgotten, and with it every nonce issued no
+ * later than it: those are treated as stale, so a forgotten nonce cannot be replayed.
  */
 #define AUTH_NC_SLOTS 1024
 /* hex seconds ':' hex serial ':' 32 hex HMAC, NUL: anything longer is not one of ours. */
@@ -44,6 +43,7 @@ struct pw_table {
 struct nc_slot {
 	char nonce[AUTH_NONCE_MAX];   /* also the map's key */
 	uint32_t nc;            /* highest nonce-count accepted */
+	uint64_t serial;        /* the nonce's issue serial */
 	bool used;
 };
 
@@ -51,6 +51,8 @@ struct nc_table {
 	struct nc_slot slots[AUTH_NC_SLOTS];
 	struct hmap by_nonce;   /* nonce → struct nc_slot, room reserved for every slot */
 	size_t oldest;          /* ring position: the next slot to reuse */
+	bool evicted;           /* a slot in use was reused: forgotten_serial is valid */
+	uint64_t forgotten_serial;  /* highest serial of a nonce whose count was forgotten */
 };
 
 struct digest_auth {
@@ -151,15 +153,6 @@ void auth_digest_compute(const struct auth_digest_input *in, char out[33])
 
 /* ---- password table ---- */
 
-static uint64_t random_seed(void)
-{
-	uint64_t seed;
-
-	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
-		seed = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&seed;
-	return seed;
-}
-
 static void pw_entry_free(struct pw_entry *e)
 {
 	explicit_bzero(e->pass, strlen(e->pass));
@@ -223,7 +216,7 @@ static int pw_load(const char *path, struct pw_table *out)
 	int rc = 0;
 
 	out->all = NULL;
-	hmap_init(&out->by_user, random_seed());
+	hmap_init(&out->by_user, hmap_random_seed());
 	if (!f) {
 		log_error("proxy_auth_pwfile %s: %s", path, strerror(errno));
 		return -1;
@@ -284,14 +277,19 @@ static struct nc_slot *nc_find(struct nc_table *t, const char *nonce)
  * are never consulted, since a nonce's age is checked before its count, and they are the first
  * to be reused. The map has room for every slot, so the insert cannot fail.
  */
-static struct nc_slot *nc_insert(struct nc_table *t, const char *nonce)
+static struct nc_slot *nc_insert(struct nc_table *t, const char *nonce, uint64_t serial)
 {
 	struct nc_slot *s = &t->slots[t->oldest];
 
-	if (s->used)
+	if (s->used) {
 		hmap_del(&t->by_nonce, s->nonce, strlen(s->nonce));
+		if (!t->evicted || s->serial > t->forgotten_serial)
+			t->forgotten_serial = s->serial;
+		t->evicted = true;
+	}
 	t->oldest = (t->oldest + 1) % AUTH_NC_SLOTS;
 	snprintf(s->nonce, sizeof(s->nonce), "%s", nonce);
+	s->serial = serial;
 	s->nc = 0;
 	s->used = true;
 	hmap_put(&t->by_nonce, s->nonce, strlen(s->nonce), s);
@@ -337,8 +335,8 @@ static const char *parse_hex_field(const char *s, char stop, uint64_t *out)
 	return s + 1;
 }
 
-/* True when nonce is one we issued; *stamp gets its timestamp. */
-static bool nonce_verify(const struct digest_auth *a, const char *nonce, int64_t *stamp)
+/* True when nonce is one we issued; *stamp and *serial get its timestamp and issue serial. */
+static bool nonce_verify(const struct digest_auth *a, const char *nonce, int64_t *stamp, uint64_t *serial_out)
 {
 	char expect[AUTH_NONCE_MAX];
 	uint64_t ts, serial;
@@ -351,6 +349,7 @@ static bool nonce_verify(const struct digest_auth *a, const char *nonce, int64_t
 	if (strlen(expect) != strlen(nonce) || !ct_equal(expect, nonce, strlen(nonce)))
 		return false;
 	*stamp = (int64_t)ts;
+	*serial_out = serial;
 	return true;
 }
 
@@ -393,7 +392,7 @@ struct digest_auth *auth_create(const char *realm, const char *passwd, const cha
 		auth_destroy(a);
 		return NULL;
 	}
-	hmap_init(&a->nc.by_nonce, random_seed());
+	hmap_init(&a->nc.by_nonce, hmap_random_seed());
 	if (hmap_reserve(&a->nc.by_nonce, AUTH_NC_SLOTS) < 0) {
 		log_error("digest authentication: out of memory");
 		auth_destroy(a);
@@ -654,7 +653,8 @@ static enum auth_result verify(struct digest_auth *a, const struct creds *c, con
 	 * retries without asking its user; with a wrong password it is a plain failure.
 	 */
 	int64_t stamp;
-	if (!nonce_verify(a, c->nonce, &stamp)) {
+	uint64_t serial;
+	if (!nonce_verify(a, c->nonce, &stamp, &serial)) {
 		log_debug(DBCLASS_AUTH, "auth user %.64s: nonce not issued by this process, challenging again",
 			  c->username);
 		return AUTH_STALE;
@@ -670,8 +670,18 @@ static enum auth_result verify(struct digest_auth *a, const struct creds *c, con
 				  c->username, nc, s->nc);
 			return AUTH_BAD_CREDENTIALS;
 		}
+		/*
+		 * Not in the table and issued no later than a nonce whose count was forgotten: it may
+		 * be one of those, and accepting it would accept a replay. Serials only grow, so
+		 * nonces issued after the eviction are unaffected.
+		 */
+		if (!s && a->nc.evicted && serial <= a->nc.forgotten_serial) {
+			log_debug(DBCLASS_AUTH, "auth user %.64s: nonce-count no longer remembered, challenging again",
+				  c->username);
+			return AUTH_STALE;
+		}
 		if (!s)
-			s = nc_insert(&a->nc, c->nonce);
+			s = nc_insert(&a->nc, c->nonce, serial);
 		s->nc = nc;
 	}
 	log_debug(DBCLASS_AUTH, "auth user %.64s: authenticated", c->username);

@@ -11,8 +11,8 @@ struct digest_auth;
 enum auth_result {
 	AUTH_OK,                /* credentials verified */
 	AUTH_MISSING,           /* no Proxy-Authorization for our realm: send a challenge (407) */
-	AUTH_STALE,             /* right password, nonce too old or not ours (issued before a restart):
-				   challenge again with stale=true */
+	AUTH_STALE,             /* right password, nonce too old, not ours (issued before a restart) or
+				   its nonce-count forgotten: challenge again with stale=true */
 	AUTH_BAD_CREDENTIALS,   /* unknown user or wrong digest or replayed nonce-count: 403 */
 	AUTH_MALFORMED,         /* unparsable header, missing parameters: 400 */
 };

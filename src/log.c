@@ -110,6 +110,18 @@ void log_vmsg(enum log_level lvl, unsigned dbclass, const char *file, int line, 
 	/* Drop trailing newlines so every sink sees exactly one line. */
 	while (len > head && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 		buf[--len] = '\0';
+	/*
+	 * Messages quote peers' data: an embedded line end would let a peer start a forged line of
+	 * its own, and escape sequences would reach a terminal. Line ends become blanks, other
+	 * control characters dots; a tab stays.
+	 */
+	for (size_t i = head; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		if (c == '\n' || c == '\r')
+			buf[i] = ' ';
+		else if ((c < 0x20 && c != '\t') || c == 0x7f)
+			buf[i] = '.';
+	}
 
 	emit(buf, len, stamp);
 
@@ -128,23 +140,39 @@ void log_msg(enum log_level lvl, unsigned dbclass, const char *file, int line, c
 	va_end(ap);
 }
 
+/* Appends to a line of size len at *pos; a cut-off write leaves *pos at the end of the buffer. */
+static void line_add(char *out, size_t len, size_t *pos, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void line_add(char *out, size_t len, size_t *pos, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*pos >= len - 1)
+		return;
+	va_start(ap, fmt);
+	int n = vsnprintf(out + *pos, len - *pos, fmt, ap);
+	va_end(ap);
+	*pos = n < 0 ? *pos : (size_t)n >= len - *pos ? len - 1 : *pos + (size_t)n;
+}
+
 void log_dump(unsigned dbclass, const char *file, int line, const void *buf, size_t len)
 {
 	const unsigned char *p = buf;
-	char out[128];
+	/* Stamp, a file name of up to 64 characters, line, offset, 16 bytes as hex and as text. */
+	char out[256];
 
 	if (!(log_state.pattern & dbclass) || (!log_state.to_stderr && !log_state.sink))
 		return;
 	for (size_t off = 0; off < len; off += 16) {
 		size_t pos = format_stamp(out, sizeof out);
-		pos += (size_t)snprintf(out + pos, sizeof out - pos, "%s:%d %04zx ", base_name(file), line, off);
+		line_add(out, sizeof out, &pos, "%.64s:%d %04zx ", base_name(file), line, off);
 		for (size_t i = 0; i < 16; i++) {
 			if (off + i < len)
-				pos += (size_t)snprintf(out + pos, sizeof out - pos, "%02x ", p[off + i]);
+				line_add(out, sizeof out, &pos, "%02x ", p[off + i]);
 			else
-				pos += (size_t)snprintf(out + pos, sizeof out - pos, "   ");
+				line_add(out, sizeof out, &pos, "   ");
 		}
-		for (size_t i = 0; i < 16 && off + i < len; i++)
+		for (size_t i = 0; i < 16 && off + i < len && pos < sizeof out - 1; i++)
 			out[pos++] = (p[off + i] >= 0x20 && p[off + i] < 0x7f) ? (char)p[off + i] : '.';
 		out[pos] = '\0';
 		emit(out, pos, 0);

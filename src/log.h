@@ -25,7 +25,10 @@
 
 enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
-/* A sink receives every formatted line ("HH:MM:SS.mmm LABELfile:line text", no newline). */
+/*
+ * A sink receives every formatted line ("HH:MM:SS.mmm LABELfile:line text", no newline). Line ends
+ * inside the text arrive as blanks and other control characters as dots, so a line is one line.
+ */
 typedef void (*log_sink_fn)(const char *line, size_t len, void *ud);
 
 void log_init(const char *ident);               /* openlog(ident, LOG_PID|LOG_NDELAY, LOG_DAEMON) */

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 /* The indexes that group bindings by one key each; every group is a list, most recent first. */
@@ -79,17 +78,6 @@ static int64_t add_sat(int64_t a, int64_t b)
 	return a + b;
 }
 
-static uint64_t random_seed(void)
-{
-	uint64_t seed;
-
-	if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) == (ssize_t)sizeof seed)
-		return seed;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)(uintptr_t)&seed;
-}
-
 struct registrar *reg_create(size_t max_bindings)
 {
 	struct registrar *reg = calloc(1, sizeof *reg);
@@ -97,9 +85,9 @@ struct registrar *reg_create(size_t max_bindings)
 		return NULL;
 	reg->max_bindings = max_bindings;
 	reg->clock = wall_clock;
-	hmap_init(&reg->pairs, random_seed());
+	hmap_init(&reg->pairs, hmap_random_seed());
 	for (int ix = 0; ix < RIX_COUNT; ix++)
-		hmap_init(&reg->index[ix], random_seed());
+		hmap_init(&reg->index[ix], hmap_random_seed());
 	return reg;
 }
 

@@ -23,6 +23,9 @@ src_libsiproxd_a_SOURCES += src/config.c src/config.h src/config_compat.c src/co
 src_libsiproxd_a_SOURCES += src/config_options.c src/config_options.h src/config_print.c
 src_libsiproxd_a_SOURCES += src/digest_auth.c src/digest_auth.h
 src_libsiproxd_a_SOURCES += src/dns.c src/dns.h
+src_libsiproxd_a_SOURCES += src/port_pool.c src/port_pool.h
+src_libsiproxd_a_SOURCES += src/rtp_relay.c src/rtp_relay.h src/rtp_dejitter.c src/rtp_dejitter.h
+src_libsiproxd_a_SOURCES += src/sdp_rewrite.c src/sdp_rewrite.h
 src_libsiproxd_a_SOURCES += src/sip_framing.c src/sip_framing.h src/sip_tcp.c src/sip_tcp.h
 src_libsiproxd_a_SOURCES += src/sip_transport.c src/sip_transport.h
 

@@ -314,6 +314,20 @@ START_TEST(error_lines)
 }
 END_TEST
 
+START_TEST(syntax_errors_do_not_echo_values)
+{
+	/* A mistyped password line is still a password: the message names the option, not the rest. */
+	expect_error(BASE "proxy_auth_passwd s3cr3tpw\n", 3, "syntax error");
+	ck_assert_msg(logged("ERROR", "proxy_auth_passwd"), "option not named in:\n%s", captured);
+	ck_assert_msg(!strstr(captured, "s3cr3tpw"), "value echoed:\n%s", captured);
+	expect_error(BASE "proxy_auth_passwd s3cr=3tpw\n", 3, "not a single option name");
+	ck_assert_msg(!strstr(captured, "s3cr"), "value echoed:\n%s", captured);
+	/* A line that does not start with an option may be a stray secret itself. */
+	expect_error(BASE "hunter2pw\n", 3, "syntax error");
+	ck_assert_msg(!strstr(captured, "hunter2pw"), "line echoed:\n%s", captured);
+}
+END_TEST
+
 START_TEST(all_errors_are_reported)
 {
 	struct config c;
@@ -699,6 +713,7 @@ int main(void)
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, odd_rtp_ports_rounded);
 	tcase_add_test(tc, error_lines);
+	tcase_add_test(tc, syntax_errors_do_not_echo_values);
 	tcase_add_test(tc, all_errors_are_reported);
 	tcase_add_test(tc, paired_lists_unequal);
 	tcase_add_test(tc, paired_lists_equal);

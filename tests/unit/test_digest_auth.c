@@ -536,6 +536,15 @@ START_TEST(nc_table_bounded)
 		ck_assert_int_eq(reg(a, nonce, "alice", "s3cret", "00000001", T0), AUTH_OK);
 	}
 	ck_assert_int_eq(reg(a, nonce, "alice", "s3cret", "00000001", T0), AUTH_BAD_CREDENTIALS);
+	/*
+	 * The first nonce was pushed out of the table: a captured request with it must not become
+	 * replayable. A forgotten nonce is stale, so the phone gets a fresh challenge.
+	 */
+	ck_assert_int_eq(reg(a, first, "alice", "s3cret", "00000001", T0 + 1), AUTH_STALE);
+	ck_assert_int_eq(reg(a, first, "alice", "s3cret", "00000002", T0 + 1), AUTH_STALE);
+	/* a nonce issued after the eviction still works on first use */
+	challenge_nonce(a, T0 + 1, nonce, sizeof(nonce));
+	ck_assert_int_eq(reg(a, nonce, "alice", "s3cret", "00000001", T0 + 1), AUTH_OK);
 	auth_destroy(a);
 }
 END_TEST

@@ -1,4 +1,4 @@
-/* Unit tests of logging: debug patterns, class filtering, and the TCP debug port with its clients. */
+/* Unit tests of logging: debug patterns, class filtering, syslog mapping, and the TCP debug port with its clients. */
 #include "build_config.h"
 
 #include "debug_port.h"
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <syslog.h>
 #include <unistd.h>
 
 /* ---- debug patterns ---- */
@@ -121,6 +122,142 @@ START_TEST(debug_class_filtering)
 	ck_assert_ptr_nonnull(strstr(captured, " babble\n"));
 	ck_assert_ptr_null(strstr(captured, "\n\n"));
 
+	log_set_sink(NULL, NULL);
+	log_set_debug_pattern(0);
+}
+END_TEST
+
+START_TEST(one_message_is_one_line)
+{
+	/*
+	 * Messages quote peers' data (a malformed packet, a header): an embedded line end must not
+	 * let a peer start a line of its own, with a forged time and label, on any sink.
+	 */
+	log_set_sink(capture_sink, NULL);
+	capture_reset();
+	log_warn("bad packet from 192.0.2.1: %s", "x\r\n05:00:00.000 ERROR:forged.c:1 admin logged in\x1b[2J");
+	ck_assert_int_eq(captured_lines, 1);
+	ck_assert_ptr_null(strchr(captured, '\r'));
+	ck_assert_ptr_null(strchr(captured, '\x1b'));
+	ck_assert_ptr_eq(strchr(captured, '\n'), captured + captured_len - 1);
+	ck_assert_ptr_nonnull(strstr(captured, "admin logged in"));
+	/* a tab stays a tab */
+	capture_reset();
+	log_info("a\tb");
+	ck_assert_ptr_nonnull(strstr(captured, "a\tb\n"));
+	log_set_sink(NULL, NULL);
+}
+END_TEST
+
+/* ---- syslog, seen through the linker's --wrap (see unit.mk) ---- */
+
+static int syslog_prio[8];
+static int syslog_calls;
+static char syslog_last[256];
+
+static void syslog_record(int prio, const char *fmt, va_list ap)
+{
+	if (syslog_calls < 8)
+		syslog_prio[syslog_calls] = prio;
+	syslog_calls++;
+	vsnprintf(syslog_last, sizeof syslog_last, fmt, ap);
+}
+
+void __wrap_openlog(const char *ident, int option, int facility);
+void __wrap_syslog(int prio, const char *fmt, ...);
+void __wrap___syslog_chk(int prio, int flag, const char *fmt, ...);
+
+static int openlog_option = -1, openlog_facility = -1;
+void __wrap_openlog(const char *ident, int option, int facility)
+{
+	(void)ident;
+	openlog_option = option;
+	openlog_facility = facility;
+}
+
+void __wrap_syslog(int prio, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	syslog_record(prio, fmt, ap);
+	va_end(ap);
+}
+
+/* What syslog() becomes under _FORTIFY_SOURCE. */
+void __wrap___syslog_chk(int prio, int flag, const char *fmt, ...)
+{
+	va_list ap;
+	(void)flag;
+	va_start(ap, fmt);
+	syslog_record(prio, fmt, ap);
+	va_end(ap);
+}
+
+/* Logs one line of each level at silence_log s; returns how many reached syslog. */
+static int syslog_lines_at(int s)
+{
+	syslog_calls = 0;
+	log_set_silence(s);
+	log_debug(DBCLASS_SIP, "d");
+	log_info("i");
+	log_warn("w");
+	log_error("e");
+	return syslog_calls;
+}
+
+START_TEST(syslog_facility_and_silence_log)
+{
+	log_init("siproxd-test");
+	ck_assert_int_eq(openlog_facility, LOG_DAEMON);
+	ck_assert(openlog_option & LOG_PID);
+	log_set_debug_pattern(DBCLASS_ALL);
+
+	/* classic mapping: 0 everything, 1 info and up, 2 warnings and up, 3 errors, 4 nothing */
+	ck_assert_int_eq(syslog_lines_at(0), 4);
+	ck_assert_int_eq(syslog_prio[0], LOG_DEBUG);
+	ck_assert_int_eq(syslog_prio[1], LOG_NOTICE);
+	ck_assert_int_eq(syslog_prio[2], LOG_NOTICE);
+	ck_assert_int_eq(syslog_prio[3], LOG_ERR);
+	ck_assert_int_eq(syslog_lines_at(1), 3);
+	ck_assert_int_eq(syslog_prio[0], LOG_NOTICE);
+	ck_assert_int_eq(syslog_lines_at(2), 2);
+	ck_assert_int_eq(syslog_prio[0], LOG_NOTICE);
+	ck_assert_int_eq(syslog_lines_at(3), 1);
+	ck_assert_int_eq(syslog_prio[0], LOG_ERR);
+	ck_assert_int_eq(syslog_lines_at(4), 0);
+
+	/* syslog stamps lines itself: ours carries label and file:line, not the time */
+	syslog_lines_at(3);
+	ck_assert_int_eq(strncmp(syslog_last, "ERROR:test_log.c:", 17), 0);
+	ck_assert_ptr_nonnull(strstr(syslog_last, " e"));
+
+	/* buffer dumps never go to syslog */
+	syslog_calls = 0;
+	log_set_silence(0);
+	log_dump_buf(DBCLASS_NETTRAF, "abc", 3);
+	ck_assert_int_eq(syslog_calls, 0);
+	log_set_silence(1);
+	log_set_debug_pattern(0);
+}
+END_TEST
+
+START_TEST(dump_with_long_file_name)
+{
+	/* The file name is the caller's: a long one must cost the line its tail, not overrun it. */
+	static const char file[] = "a_source_file_with_a_name_long_enough_to_fill_the_dump_line_on_its_own.c";
+	log_set_sink(capture_sink, NULL);
+	log_set_debug_pattern(DBCLASS_NETTRAF);
+	capture_reset();
+	log_dump(DBCLASS_NETTRAF, file, 12345, "INVITE sip:a@b SIP/2", 20);
+	ck_assert_int_eq(captured_lines, 2);
+	ck_assert_ptr_nonnull(strstr(captured, "49 4e 56"));
+	ck_assert_ptr_nonnull(strstr(captured, "INVITE sip:a@b S"));
+	/* An offset past 0xffff takes more digits; the line still ends with the text column. */
+	static char big[0x10010];
+	memset(big, 'x', sizeof big);
+	capture_reset();
+	log_dump(DBCLASS_NETTRAF, file, 12345, big, sizeof big);
+	ck_assert_int_eq(captured_lines, (int)(sizeof big / 16));
 	log_set_sink(NULL, NULL);
 	log_set_debug_pattern(0);
 }
@@ -522,6 +659,9 @@ static Suite *log_suite(void)
 	tcase_add_test(tc, parse_pattern_accepts);
 	tcase_add_test(tc, parse_pattern_rejects);
 	tcase_add_test(tc, debug_class_filtering);
+	tcase_add_test(tc, dump_with_long_file_name);
+	tcase_add_test(tc, one_message_is_one_line);
+	tcase_add_test(tc, syslog_facility_and_silence_log);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("debug_port");

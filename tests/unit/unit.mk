@@ -8,6 +8,7 @@ tests_unit_test_event_loop_LDADD = $(UNIT_LIBS)
 check_PROGRAMS += tests/unit/test_log
 tests_unit_test_log_SOURCES = tests/unit/test_log.c
 tests_unit_test_log_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_log_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=openlog,--wrap=syslog,--wrap=__syslog_chk
 tests_unit_test_log_LDADD = $(UNIT_LIBS)
 
 check_PROGRAMS += tests/unit/test_registrar
@@ -26,6 +27,21 @@ tests_unit_test_registrar_nomem_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_registrar_nomem_LDFLAGS = $(AM_LDFLAGS) \
 	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
 tests_unit_test_registrar_nomem_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_port_pool
+tests_unit_test_port_pool_SOURCES = tests/unit/test_port_pool.c
+tests_unit_test_port_pool_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_port_pool_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_rtp_relay
+tests_unit_test_rtp_relay_SOURCES = tests/unit/test_rtp_relay.c
+tests_unit_test_rtp_relay_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rtp_relay_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_sdp_rewrite
+tests_unit_test_sdp_rewrite_SOURCES = tests/unit/test_sdp_rewrite.c
+tests_unit_test_sdp_rewrite_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sdp_rewrite_LDADD = $(UNIT_LIBS)
 
 check_PROGRAMS += tests/unit/test_acl
 tests_unit_test_acl_SOURCES = tests/unit/test_acl.c
