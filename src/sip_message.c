@@ -138,6 +138,30 @@ const char *sipmsg_uri_str(const osip_uri_t *uri, char *buf, size_t size)
 	return buf;
 }
 
+int sipmsg_body_replace(osip_message_t *m, osip_body_t *body, const char *buf, size_t len)
+{
+	/* A buffer with a length, not a string: SDP may carry NUL bytes. */
+	char *copy = osip_malloc(len + 1);
+
+	if (!copy)
+		return -1;
+	memcpy(copy, buf, len);
+	copy[len] = '\0';
+	osip_free(body->body);
+	body->body = copy;
+	body->length = len;
+	/* libosip2 writes the length it serialises when the header is absent. */
+	osip_content_length_free(m->content_length);
+	m->content_length = NULL;
+	return 0;
+}
+
+bool sipmsg_is_sdp(const osip_content_type_t *ct)
+{
+	return ct && ct->type && ct->subtype && strcasecmp(ct->type, "application") == 0 &&
+	       strcasecmp(ct->subtype, "sdp") == 0;
+}
+
 long sipmsg_number(const char *s)
 {
 	char *end;

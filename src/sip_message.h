@@ -47,6 +47,14 @@ long sipmsg_expires_header(const osip_message_t *m);
 /* The expires parameter of a Contact, or -1 when absent or invalid. */
 long sipmsg_contact_expires(const osip_contact_t *c);
 
+/*
+ * Replaces the text of body (one part of m) with a copy of buf; Content-Length follows when m is
+ * serialised. Returns 0 or -1.
+ */
+int sipmsg_body_replace(osip_message_t *m, osip_body_t *body, const char *buf, size_t len);
+/* Is this content type application/sdp? */
+bool sipmsg_is_sdp(const osip_content_type_t *ct);
+
 /* Parses a non-negative decimal that fits in long; -1 otherwise. */
 long sipmsg_number(const char *s);
 

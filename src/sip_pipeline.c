@@ -41,7 +41,7 @@ void sip_random(const struct sip_pipeline *p, void *buf, size_t len)
 		memset(buf, 0x5a, len);     /* tags need to be unique, not secret */
 }
 
-const char *sip_addr_str(struct in_addr a, char *buf, size_t size)
+const char *sip_ip_str(struct in_addr a, char *buf, size_t size)
 {
 	if (!inet_ntop(AF_INET, &a, buf, (socklen_t)size))
 		buf[0] = '\0';
@@ -134,7 +134,7 @@ static const char *peer_str(const struct sip_peer *from, char *buf, size_t size)
 {
 	char a[INET_ADDRSTRLEN];
 
-	snprintf(buf, size, "%s:%u/%s", sip_addr_str(from->addr.sin_addr, a, sizeof(a)), ntohs(from->addr.sin_port),
+	snprintf(buf, size, "%s:%u/%s", sip_ip_str(from->addr.sin_addr, a, sizeof(a)), ntohs(from->addr.sin_port),
 		 from->proto == SIP_PROTO_TCP ? "tcp" : "udp");
 	return buf;
 }
@@ -220,6 +220,7 @@ static void step_classify(struct sip_pipeline *p, struct sip_ticket *t)
 		t->dir = SIP_DIR_OUTGOING;
 	else
 		t->dir = SIP_DIR_INCOMING;
+	t->from_wan = t->dir == SIP_DIR_INCOMING;
 }
 
 /* What every message from a phone toward the WAN gets. */
@@ -362,27 +363,6 @@ static enum sip_verdict step_handle(struct sip_pipeline *p, struct sip_ticket *t
 	return t->dir == SIP_DIR_INCOMING ? step_request_incoming(p, t) : step_request_outgoing(p, t);
 }
 
-/*
- * The body: media addresses (SDP c=/m=) belong to the RTP relay, reached through ctx.sdp_rewrite;
- * without one they stay as they are. Toward the WAN the SDP o= line gets our public address.
- */
-static enum sip_verdict step_body(struct sip_pipeline *p, struct sip_ticket *t)
-{
-	bool toward_wan = MSG_IS_REQUEST(t->msg) ? !t->hop_lan : t->dir == SIP_DIR_OUTGOING;
-
-	if (p->ctx.sdp_rewrite && p->ctx.sdp_rewrite(p->ctx.sdp_ud, t->msg, &t->from, toward_wan) != 0) {
-		if (MSG_IS_REQUEST(t->msg))
-			sipresp_reply(p, t, 488, "media could not be relayed");
-		return SIP_DONE;
-	}
-	if (toward_wan && siprw_sdp_origin(p, t) != 0) {
-		if (MSG_IS_REQUEST(t->msg))
-			sipresp_reply(p, t, 500, "out of memory");
-		return SIP_DONE;
-	}
-	return SIP_RELAY;
-}
-
 static enum sip_verdict step_next_hop(struct sip_pipeline *p, struct sip_ticket *t)
 {
 	char peer[64];
@@ -399,6 +379,40 @@ static enum sip_verdict step_next_hop(struct sip_pipeline *p, struct sip_ticket 
 	if (siproute_request(p, t) == 0)
 		return SIP_RELAY;
 	sipresp_reply_raw(p, t->raw, t->raw_len, &t->from, 400, "no usable next hop");
+	return SIP_DONE;
+}
+
+/* The relay's view of a message that crosses sides: one Call-ID and one leg for both ways. */
+static int media_hook(struct sip_pipeline *p, struct sip_ticket *t, bool toward_wan)
+{
+	struct sip_media_msg m = { .msg = t->msg, .from_wan = t->from_wan };
+	char call_id[sizeof(t->call_id)], leg[INET_ADDRSTRLEN];
+
+	if (!p->ctx.sdp_rewrite || t->from_wan == toward_wan)
+		return 0;
+	/* From the WAN the Call-ID has been restored by now; from the LAN it is the one received. */
+	m.call_id = t->from_wan ? sipmsg_call_id(t->msg, call_id, sizeof(call_id)) : t->call_id;
+	m.leg = t->from_wan ? t->hop_host : sip_ip_str(t->from.addr.sin_addr, leg, sizeof(leg));
+	return p->ctx.sdp_rewrite(p->ctx.sdp_ud, &m);
+}
+
+/*
+ * The body, once the next hop is known: the RTP relay rewrites media addresses (SDP c=/m=) of
+ * messages crossing sides; toward the WAN the SDP o= line gets our public address here.
+ */
+static enum sip_verdict step_body(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	bool toward_wan = !t->hop_lan;
+	int code = media_hook(p, t, toward_wan);
+
+	if (code == 0 && toward_wan && siprw_sdp_origin(p, t) != 0)
+		code = 500;
+	if (code == 0)
+		return SIP_RELAY;
+	if (MSG_IS_REQUEST(t->msg))
+		sipresp_reply_raw(p, t->raw, t->raw_len, &t->from, code, "media not relayed");
+	else
+		log_info("dropped a %d response: media not relayed, Call-ID %s", t->msg->status_code, t->call_id);
 	return SIP_DONE;
 }
 
@@ -423,8 +437,8 @@ void sip_pipeline_input(struct sip_pipeline *p, const char *buf, size_t len, con
 		return;
 	if (step_check(p, &t) == SIP_RELAY) {
 		step_classify(p, &t);
-		if (step_handle(p, &t) == SIP_RELAY && step_body(p, &t) == SIP_RELAY &&
-		    step_next_hop(p, &t) == SIP_RELAY)
+		if (step_handle(p, &t) == SIP_RELAY && step_next_hop(p, &t) == SIP_RELAY &&
+		    step_body(p, &t) == SIP_RELAY)
 			step_send(p, &t);
 	}
 	osip_message_free(t.msg);

@@ -17,6 +17,14 @@ struct digest_auth;
 struct event_loop;
 struct sip_pipeline;
 
+/* One message crossing between the LAN and the WAN, as the RTP relay needs to see it. */
+struct sip_media_msg {
+	osip_message_t *msg;
+	const char *call_id;     /* as the phone knows it (Call-ID hiding undone): the same both ways */
+	const char *leg;         /* the phone's IP address: a hairpin call passes twice, once per phone */
+	bool from_wan;           /* the side it came from; its body goes to the other side */
+};
+
 /* Everything the pipeline talks to; main fills it from the running daemon, tests with fakes. */
 struct sip_pipeline_ctx {
 	const struct config *cfg;
@@ -38,10 +46,12 @@ struct sip_pipeline_ctx {
 	struct in_addr public_addr;    /* host_outbound when set, else outbound: what the WAN sees */
 
 	/*
-	 * The RTP relay's SDP rewriting (NULL: none, media addresses pass unchanged). toward_wan: the
-	 * message goes to the WAN side. Returns 0, or -1 when the media cannot be relayed (488).
+	 * The RTP relay's part (NULL: none, media addresses pass unchanged). Called for every message
+	 * that crosses between the sides, with a body or not (BYE, CANCEL and failures end media); it
+	 * may replace the body. Returns 0, or the status to answer a request with (488 unusable SDP,
+	 * 503 no relay ports, 500); such a response is dropped instead.
 	 */
-	int (*sdp_rewrite)(void *ud, osip_message_t *msg, const struct sip_peer *from, bool toward_wan);
+	int (*sdp_rewrite)(void *ud, const struct sip_media_msg *m);
 	void *sdp_ud;
 
 	/* Injectable for tests; NULL = getrandom() and the loop's wall clock. */

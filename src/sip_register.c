@@ -48,7 +48,7 @@ static const char *masq_host(const struct sip_pipeline *p, const osip_uri_t *aor
 	for (size_t i = 0; aor->host && i < cfg->mask_host.n && i < cfg->masked_host.n; i++)
 		if (strcasecmp(aor->host, cfg->mask_host.v[i]) == 0)
 			return cfg->masked_host.v[i];
-	return sip_addr_str(p->ctx.public_addr, buf, size);
+	return sip_ip_str(p->ctx.public_addr, buf, size);
 }
 
 /*

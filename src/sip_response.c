@@ -73,7 +73,7 @@ void sipresp_send(struct sip_pipeline *p, const struct sip_ticket *t, osip_messa
 		char a[INET_ADDRSTRLEN];
 
 		log_warn("sending %d to %s:%u failed, Call-ID %s", resp->status_code,
-			 sip_addr_str(to.addr.sin_addr, a, sizeof(a)), ntohs(to.addr.sin_port), t->call_id);
+			 sip_ip_str(to.addr.sin_addr, a, sizeof(a)), ntohs(to.addr.sin_port), t->call_id);
 	}
 	osip_free(buf);
 	osip_message_free(resp);
@@ -85,7 +85,7 @@ void sipresp_reply(struct sip_pipeline *p, const struct sip_ticket *t, int code,
 	osip_message_t *r;
 
 	log_info("%s from %s:%u answered %d (%s), Call-ID %s", t->msg->sip_method,
-		 sip_addr_str(t->from.addr.sin_addr, a, sizeof(a)), ntohs(t->from.addr.sin_port), code, reason,
+		 sip_ip_str(t->from.addr.sin_addr, a, sizeof(a)), ntohs(t->from.addr.sin_port), code, reason,
 		 t->call_id);
 	if (sipmsg_is_method(t->msg, "ACK"))
 		return;

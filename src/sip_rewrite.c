@@ -65,7 +65,7 @@ int siprw_record_route_add(struct sip_pipeline *p, struct sip_ticket *t, bool to
 	osip_record_route_t *rr;
 	char ip[INET_ADDRSTRLEN], value[96];
 
-	snprintf(value, sizeof(value), "<sip:siproxd@%s:%d;lr>", sip_addr_str(p->ctx.inbound, ip, sizeof(ip)),
+	snprintf(value, sizeof(value), "<sip:siproxd@%s:%d;lr>", sip_ip_str(p->ctx.inbound, ip, sizeof(ip)),
 		 p->ctx.cfg->sip_listen_port);
 	if (osip_record_route_init(&rr) != 0)
 		return -1;
@@ -156,7 +156,7 @@ static int contact_fallback(struct sip_pipeline *p, osip_contact_t *c)
 
 	snprintf(port, sizeof(port), "%d", p->ctx.cfg->sip_listen_port);
 	osip_free(c->url->host);
-	c->url->host = osip_strdup(sip_addr_str(p->ctx.public_addr, ip, sizeof(ip)));
+	c->url->host = osip_strdup(sip_ip_str(p->ctx.public_addr, ip, sizeof(ip)));
 	osip_free(c->url->port);
 	c->url->port = osip_strdup(port);
 	return c->url->host && c->url->port ? 0 : -1;
@@ -182,7 +182,7 @@ int siprw_contact_masquerade(struct sip_pipeline *p, struct sip_ticket *t)
 	return 0;
 }
 
-/* A new body (osip_malloc'd) whose first "o=" line carries public_ip; NULL when there is none. */
+/* A new body (malloc'd) whose first "o=" line carries public_ip; NULL when there is none. */
 static char *sdp_origin_rewrite(const char *body, size_t len, const char *public_ip, size_t *out_len)
 {
 	const char *o = NULL, *end, *addr;
@@ -207,14 +207,13 @@ static char *sdp_origin_rewrite(const char *body, size_t len, const char *public
 	alen = (size_t)(end - addr);
 	if ((size_t)(addr - o) < 9 || memcmp(addr - 7, "IN IP4 ", 7) != 0 || alen == 0)
 		return NULL;
-	out = osip_malloc(len - alen + plen + 1);
+	out = malloc(len - alen + plen + 1);
 	if (!out)
 		return NULL;
 	memcpy(out, body, (size_t)(addr - body));
 	memcpy(out + (addr - body), public_ip, plen);
 	memcpy(out + (addr - body) + plen, end, (size_t)(body + len - end));
 	*out_len = len - alen + plen;
-	out[*out_len] = '\0';
 	return out;
 }
 
@@ -222,26 +221,19 @@ int siprw_sdp_origin(struct sip_pipeline *p, struct sip_ticket *t)
 {
 	osip_message_t *m = t->msg;
 	osip_body_t *body = osip_list_get(&m->bodies, 0);
-	osip_content_type_t *ct = m->content_type;
-	char ip[INET_ADDRSTRLEN], len_str[16];
+	char ip[INET_ADDRSTRLEN], *nb;
 	size_t new_len;
-	char *nb;
+	int rc;
 
-	if (!body || !body->body || !ct || !ct->type || !ct->subtype || strcasecmp(ct->type, "application") != 0 ||
-	    strcasecmp(ct->subtype, "sdp") != 0)
+	if (!body || !body->body || !sipmsg_is_sdp(m->content_type))
 		return 0;
-	nb = sdp_origin_rewrite(body->body, body->length, sip_addr_str(p->ctx.public_addr, ip, sizeof(ip)),
+	nb = sdp_origin_rewrite(body->body, body->length, sip_ip_str(p->ctx.public_addr, ip, sizeof(ip)),
 				&new_len);
 	if (!nb)
 		return 0;
-	/* The body may hold NUL bytes: it is a buffer with a length, not a string. */
-	osip_free(body->body);
-	body->body = nb;
-	body->length = new_len;
-	snprintf(len_str, sizeof(len_str), "%zu", new_len);
-	osip_content_length_free(m->content_length);
-	m->content_length = NULL;
-	return osip_message_set_content_length(m, len_str) == 0 ? 0 : -1;
+	rc = sipmsg_body_replace(m, body, nb, new_len);
+	free(nb);
+	return rc;
 }
 
 #define CALLID_MARK "-lan"
@@ -264,7 +256,7 @@ int siprw_callid_hide(struct sip_pipeline *p, struct sip_ticket *t)
 	osip_free(c->number);
 	c->number = num;
 	osip_free(c->host);
-	c->host = osip_strdup(sip_addr_str(p->ctx.public_addr, ip, sizeof(ip)));
+	c->host = osip_strdup(sip_ip_str(p->ctx.public_addr, ip, sizeof(ip)));
 	return c->host ? 0 : -1;
 }
 
@@ -277,7 +269,7 @@ int siprw_callid_restore(struct sip_pipeline *p, struct sip_ticket *t)
 	unsigned long v;
 
 	if (!c->host || n < mark + 8 || strncmp(c->number + n - 8 - mark, CALLID_MARK, mark) != 0 ||
-	    strcmp(c->host, sip_addr_str(p->ctx.public_addr, ip, sizeof(ip))) != 0)
+	    strcmp(c->host, sip_ip_str(p->ctx.public_addr, ip, sizeof(ip))) != 0)
 		return 0;
 	memcpy(hex, c->number + n - 8, 9);
 	v = strtoul(hex, &end, 16);
@@ -285,7 +277,7 @@ int siprw_callid_restore(struct sip_pipeline *p, struct sip_ticket *t)
 		return 0;
 	a.s_addr = htonl((uint32_t)v);
 	osip_free(c->host);
-	c->host = osip_strdup(sip_addr_str(a, ip, sizeof(ip)));
+	c->host = osip_strdup(sip_ip_str(a, ip, sizeof(ip)));
 	c->number[n - 8 - mark] = '\0';
 	return c->host ? 0 : -1;
 }

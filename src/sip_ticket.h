@@ -36,6 +36,7 @@ struct sip_ticket {
 	struct sip_peer from;
 	osip_message_t *msg;
 	enum sip_dir dir;
+	bool from_wan;               /* arrived from the WAN side (fixed by the classification) */
 	unsigned acl;                /* ACL_ALLOW_* of the source */
 	int64_t now;
 	char call_id[128];           /* for log lines */
@@ -56,6 +57,6 @@ bool sip_is_me(const struct sip_pipeline *p, const char *host, const char *port)
 /* Our address as seen by the side a message goes to: inbound toward the LAN, public toward the WAN. */
 struct in_addr sip_seen_addr(const struct sip_pipeline *p, bool toward_wan);
 /* Text form of an address for log lines and headers. */
-const char *sip_addr_str(struct in_addr a, char *buf, size_t size);
+const char *sip_ip_str(struct in_addr a, char *buf, size_t size);
 
 #endif

@@ -39,7 +39,7 @@ int sipvia_received(struct sip_ticket *t)
 	/* RFC 3581 wants received with rport even when the address is the same. */
 	moved = !sipmsg_ipv4(via->host, &sent_by) || sent_by.s_addr != t->from.addr.sin_addr.s_addr;
 	if ((moved || rport) && !sipmsg_via_param(via, "received"))
-		osip_via_set_received(via, osip_strdup(sip_addr_str(t->from.addr.sin_addr, ip, sizeof(ip))));
+		osip_via_set_received(via, osip_strdup(sip_ip_str(t->from.addr.sin_addr, ip, sizeof(ip))));
 	return 0;
 }
 
@@ -152,7 +152,7 @@ int sipvia_add(struct sip_pipeline *p, struct sip_ticket *t, bool toward_wan, bo
 		while (sipmsg_via_count(t->msg) > 0)
 			sipmsg_via_pop(t->msg);
 	snprintf(value, sizeof(value), "SIP/2.0/%s %s:%d;branch=%s%s", t->hop_proto == SIP_PROTO_TCP ? "TCP" : "UDP",
-		 sip_addr_str(sip_seen_addr(p, toward_wan), ip, sizeof(ip)), p->ctx.cfg->sip_listen_port, branch,
+		 sip_ip_str(sip_seen_addr(p, toward_wan), ip, sizeof(ip)), p->ctx.cfg->sip_listen_port, branch,
 		 (p->ctx.cfg->use_rport & rport_bit) ? ";rport" : "");
 	return sipmsg_via_push(t->msg, value);
 }

@@ -8,6 +8,7 @@ src_libsiproxd_a_SOURCES = \
 	src/sip_response.c src/sip_response.h \
 	src/sip_rewrite.c src/sip_rewrite.h \
 	src/sip_via.c src/sip_via.h \
+	src/sip_media.c src/sip_media.h \
 	src/sip_register.c src/sip_register.h \
 	src/sip_route.c src/sip_route.h \
 	src/sip_pipeline.c src/sip_pipeline.h src/sip_ticket.h \

@@ -108,13 +108,18 @@ static int64_t fake_now(void *ud)
 	return GOLDEN_NOW;
 }
 
-/* Stands in for the RTP relay: marks each SDP body with the direction it was asked for. */
-static int fake_sdp_rewrite(void *ud, osip_message_t *msg, const struct sip_peer *from, bool toward_wan)
+/* Stands in for the RTP relay: marks each message with what the relay would be told. */
+static int fake_sdp_rewrite(void *ud, const struct sip_media_msg *m)
 {
+	char v[256];
+
 	(void)ud;
-	(void)from;
-	if (osip_list_size(&msg->bodies) > 0)
-		osip_message_set_header(msg, "X-Test-Sdp", toward_wan ? "toward-wan" : "toward-lan");
+	/* Dots become dashes: the invariants look for LAN addresses in what goes to the WAN. */
+	snprintf(v, sizeof(v), "%s leg=%s call-id=%s", m->from_wan ? "from-wan" : "from-lan", m->leg, m->call_id);
+	for (char *c = v; *c; c++)
+		if (*c == '.')
+			*c = '-';
+	osip_message_set_header(m->msg, "X-Test-Media", v);
 	return 0;
 }
 

@@ -63,11 +63,6 @@ tests_unit_test_dns_SOURCES = tests/unit/test_dns.c
 tests_unit_test_dns_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_dns_LDADD = $(UNIT_LIBS)
 
-check_PROGRAMS += tests/unit/test_sip_transport
-tests_unit_test_sip_transport_SOURCES = tests/unit/test_sip_transport.c
-tests_unit_test_sip_transport_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_sip_transport_LDADD = $(UNIT_LIBS)
-
 check_PROGRAMS += tests/unit/test_sip_golden
 tests_unit_test_sip_golden_SOURCES = tests/unit/test_sip_golden.c
 tests_unit_test_sip_golden_CFLAGS = $(UNIT_CFLAGS)
@@ -77,3 +72,13 @@ check_PROGRAMS += tests/unit/test_sip_pipeline
 tests_unit_test_sip_pipeline_SOURCES = tests/unit/test_sip_pipeline.c
 tests_unit_test_sip_pipeline_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sip_pipeline_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_sip_transport
+tests_unit_test_sip_transport_SOURCES = tests/unit/test_sip_transport.c
+tests_unit_test_sip_transport_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sip_transport_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_sip_e2e
+tests_unit_test_sip_e2e_SOURCES = tests/unit/test_sip_e2e.c
+tests_unit_test_sip_e2e_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sip_e2e_LDADD = $(UNIT_LIBS)
