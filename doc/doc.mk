@@ -1,2 +1,3 @@
-# Manual pages (added with the daemon).
+# Manual pages.
+dist_man_MANS += doc/siproxd.8
 dist_man_MANS += doc/siproxd.conf.5

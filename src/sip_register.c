@@ -3,6 +3,7 @@
 #include "sip_register.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,10 +97,12 @@ static int reg_apply_contact(struct sip_pipeline *p, struct sip_ticket *t, const
 	} else {
 		b = reg_bind(p->ctx.reg, aor, true_url, masq, &t->from.addr, (int)t->from.proto, t->now + life,
 			     registrar);
-		if (!b) {
+		if (!b && errno == ENOSPC) {
 			log_warn("registration table full (max_registrations), %s from %s refused", aor, true_url);
 			return 503;
 		}
+		if (!b)
+			return errno == EINVAL ? 400 : 500;
 	}
 	log_debug(DBCLASS_REG, "%s %s -> %s (%s), %ld s", life ? "bind" : "unbind", aor, true_url, masq, life);
 	/* The registrar must see the public URI, also for a removal. */

@@ -3,6 +3,9 @@
 noinst_LIBRARIES += src/libsiproxd.a
 src_libsiproxd_a_SOURCES = \
 	src/log.c src/log.h \
+	src/daemon.c src/daemon.h \
+	src/netif.c src/netif.h \
+	src/status.c src/siproxd.h \
 	src/sip_message.c src/sip_message.h \
 	src/sip_checks.c src/sip_checks.h \
 	src/sip_response.c src/sip_response.h \

@@ -101,3 +101,23 @@ siproxd_start() {
 	t_wait 10 siproxd_listening || t_fail "siproxd did not start listening"
 }
 siproxd_listening() { ip netns exec "$NS_RTR" ss -Hlun "sport = :5060" | grep -q 5060; }
+
+# True when process $1 is gone (a zombie child of this shell counts as gone).
+t_gone() { [ ! -e "/proc/$1" ] || grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+
+# Waits (bounded) until the daemon's log matches an extended regex: siproxd_log_wait SECONDS REGEX
+siproxd_log_wait() { t_wait "$1" grep -qE "$2" "$T_TMP/siproxd.log"; }
+
+# SIGTERM to the daemon (default $SIPROXD_PID) and a bounded wait until it is gone.
+siproxd_stop() {
+	local pid=${1:-$SIPROXD_PID}
+	kill -TERM "$pid" 2>/dev/null || true
+	t_wait 10 t_gone "$pid"
+}
+
+# Fails the test when the daemon's log holds a sanitizer report (ASan, UBSan, LeakSanitizer).
+siproxd_sanitizer_clean() {
+	if grep -qE 'Sanitizer|runtime error:' "$T_TMP/siproxd.log"; then
+		t_fail "sanitizer report in the daemon's log"
+	fi
+}

@@ -370,6 +370,28 @@ START_TEST(test_call_out_media_relayed)
 }
 END_TEST
 
+/* SDP the relay cannot use (IPv6) is refused with 488 to the phone; nothing reaches the provider. */
+START_TEST(test_unusable_sdp_488)
+{
+	struct e2e e;
+	char msg[4096], got[4096], body[256];
+
+	e2e_setup_media(&e, true);
+	snprintf(body, sizeof(body), "v=0\r\no=a 1 1 IN IP6 ::1\r\ns=-\r\nc=IN IP6 ::1\r\nt=0 0\r\n"
+		 "m=audio 4000 RTP/AVP 0\r\n");
+	snprintf(msg, sizeof(msg),
+		 "INVITE sip:bob@%s:%u SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bKv6;rport\r\nMax-Forwards: 70\r\n"
+		 "From: <sip:alice@%s>;tag=v6\r\nTo: <sip:bob@%s>\r\nCall-ID: media-v6\r\nCSeq: 1 INVITE\r\n"
+		 "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+		 PROVIDER_IP, e.provider_port, PHONE_IP, e.phone_port, PROVIDER_IP, PROVIDER_IP, strlen(body), body);
+	send_to_proxy(&e, e.phone, LAN_IP, msg);
+	expect_arrival(&e, e.phone, got, sizeof(got), LAN_IP, "SIP/2.0 488 ");
+	ck_assert_int_eq(recv(e.provider, got, sizeof(got), MSG_DONTWAIT), -1);
+	ck_assert_uint_eq(rtp_relay_session_count(e.relay), 0);
+	e2e_teardown(&e);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sip_e2e");
@@ -380,6 +402,7 @@ int main(void)
 	tcase_add_test(tc, test_register_then_call_in);
 	tcase_add_test(tc, test_register_over_tcp);
 	tcase_add_test(tc, test_call_out_media_relayed);
+	tcase_add_test(tc, test_unusable_sdp_488);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
