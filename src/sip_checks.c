@@ -19,28 +19,35 @@ static bool raw_is_blank(const char *buf, size_t len)
 	return true;
 }
 
-/* "A B C" with three non-empty tokens: an empty Request-URI once sent libosip2 into a loop. */
+/*
+ * "METHOD URI SIP/2.0" or "SIP/2.0 CODE REASON": words that are not empty, one space apart (an
+ * empty Request-URI once sent libosip2 into a loop). A reason phrase may be empty or hold spaces.
+ */
 static bool raw_first_line_ok(const char *buf, size_t len)
 {
-	size_t i = 0, tokens = 0;
+	const char *eol = memchr(buf, '\n', len);
+	bool response = len > 8 && memcmp(buf, "SIP/2.0 ", 8) == 0;
+	size_t n, words = 0, i = 0;
 
-	while (i < len && buf[i] != '\r' && buf[i] != '\n') {
-		if (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\0')
+	if (!eol)
+		return false;
+	n = (size_t)(eol - buf);
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	while (words < 3) {
+		size_t start = i;
+
+		while (i < n && buf[i] != ' ')
+			i++;
+		if (i == start)
 			return false;
-		tokens++;
-		while (i < len && buf[i] != ' ' && buf[i] != '\r' && buf[i] != '\n')
-			i++;
-		if (tokens < 3) {
-			if (i >= len || buf[i] != ' ')
-				return false;
-			i++;
-		} else if (tokens == 3) {
-			/* a reason phrase may contain spaces */
-			while (i < len && buf[i] != '\r' && buf[i] != '\n')
-				i++;
-		}
+		if (++words == 2 && response)
+			return true;
+		if (i == n)
+			break;
+		i++;
 	}
-	return tokens >= 3 && i < len;
+	return words == 3;
 }
 
 enum sipchk_raw_result sipchk_raw(const char *buf, size_t len, const char **why)

@@ -87,10 +87,8 @@ static int reg_apply_contact(struct sip_pipeline *p, struct sip_ticket *t, const
 
 	if (!sipmsg_uri_str(c->url, true_url, sizeof(true_url)))
 		return 400;
-	b = reg_find_contact(p->ctx.reg, true_url);
-	if (b && strcmp(b->aor, aor) == 0)
-		snprintf(masq, sizeof(masq), "%s", b->masq_url);
-	else if (masq_build(p, t->msg->to->url, true_url, masq, sizeof(masq)) != 0)
+	/* Built afresh each time: after a change of the public address the registrar learns the new one. */
+	if (masq_build(p, t->msg->to->url, true_url, masq, sizeof(masq)) != 0)
 		return 400;
 	if (life == 0) {
 		reg_unbind(p->ctx.reg, aor, true_url);

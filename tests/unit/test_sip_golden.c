@@ -359,6 +359,12 @@ static void golden_run(struct golden_env *e, const char *in)
 			env_conf(e, line + 6);
 		} else if (strncmp(line, "%bind ", 6) == 0) {
 			env_bind(e, line + 6);
+		} else if (strncmp(line, "%public ", 8) == 0) {
+			struct in_addr a;
+
+			env_start(e);
+			ck_assert_int_eq(inet_pton(AF_INET, line + 8, &a), 1);
+			sip_pipeline_set_public(e->p, a);
 		} else if (strncmp(line, "%from ", 6) == 0) {
 			char src[64], proto[8], local[32];
 			struct sip_peer from = { 0 };

@@ -30,6 +30,10 @@ START_TEST(test_raw_keepalives_and_junk)
 	ck_assert_int_eq(sipchk_raw("INVITE  SIP/2.0\r\nVia: x\r\n\r\n", 27, &why), SIPCHK_RAW_BAD);
 	ck_assert_int_eq(sipchk_raw("OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n\r\n", 35, &why), SIPCHK_RAW_OK);
 	ck_assert_int_eq(sipchk_raw("SIP/2.0 200 OK fine\r\nVia: x\r\n\r\n", 31, &why), SIPCHK_RAW_OK);
+	ck_assert_int_eq(sipchk_raw("SIP/2.0 200 \r\nVia: x\r\nX: y\r\n\r\n", 30, &why), SIPCHK_RAW_OK);
+	ck_assert_int_eq(sipchk_raw("SIP/2.0 200\r\nVia: x\r\nX: yz\r\n\r\n", 30, &why), SIPCHK_RAW_OK);
+	ck_assert_int_eq(sipchk_raw("SIP/2.0  200 OK\r\nVia: x\r\nX: \r\n\r\n", 32, &why), SIPCHK_RAW_BAD);
+	ck_assert_int_eq(sipchk_raw("OPTIONS sip:a@b \r\nVia: x\r\nX: yz\r\n\r\n", 35, &why), SIPCHK_RAW_BAD);
 }
 END_TEST
 
