@@ -2,6 +2,7 @@
 #include "build_config.h"
 #include "sip_checks.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -82,20 +83,66 @@ enum sipchk_raw_result sipchk_raw(const char *buf, size_t len, const char **why)
 	return SIPCHK_RAW_OK;
 }
 
-static bool uri_has_host(const osip_uri_t *u)
+/* A host we could send to or name in a header: a token of name characters, or an IPv6 reference. */
+static bool host_ok(const char *h)
 {
-	return u && u->host && u->host[0];
+	size_t n = h ? strlen(h) : 0;
+
+	if (n == 0 || n > 255)
+		return false;
+	if (h[0] == '[')
+		return n > 2 && h[n - 1] == ']' && strspn(h + 1, "0123456789abcdefABCDEF:.") == n - 2;
+	return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") == n;
+}
+
+/* Absent, or a number 1..65535 (an empty port, as in "host:", serialises into text no parser takes). */
+static bool port_ok(const char *port)
+{
+	return !port || (port[0] && sipmsg_port(port) != 0);
+}
+
+static bool uri_ok(const osip_uri_t *u)
+{
+	return u && host_ok(u->host) && port_ok(u->port);
+}
+
+bool sipchk_via_ok(const osip_via_t *via)
+{
+	osip_via_t *again = NULL;
+	char *s = NULL;
+	bool ok;
+
+	if (!via || !via->protocol || !host_ok(via->host) || !port_ok(via->port) ||
+	    osip_via_to_str(via, &s) != 0)
+		return false;
+	/* What we copy into a response or keep in a relayed request must read back as a Via. */
+	ok = osip_via_init(&again) == 0 && osip_via_parse(again, s) == 0 && again->host &&
+	     strcmp(again->host, via->host) == 0;
+	osip_via_free(again);
+	osip_free(s);
+	return ok;
 }
 
 int sipchk_parsed(const osip_message_t *m, const char **why)
 {
 	bool req = MSG_IS_REQUEST(m);
 	int bad = req ? 400 : -1;
+	size_t vias = sipmsg_via_count(m);
 
-	if (sipmsg_via_count(m) == 0) {
+	if (vias == 0) {
 		*why = "no Via";
 		return -1;
 	}
+	/* Without a usable top Via there is nowhere sane to answer; broken lower ones get a 400. */
+	if (!sipchk_via_ok(osip_list_get(&m->vias, 0))) {
+		*why = "unusable top Via";
+		return -1;
+	}
+	for (size_t i = 1; i < vias; i++)
+		if (!sipchk_via_ok(osip_list_get(&m->vias, (int)i))) {
+			*why = "unusable Via";
+			return bad;
+		}
 	if (!m->call_id || !m->call_id->number || !m->call_id->number[0]) {
 		*why = "no Call-ID";
 		return bad;
@@ -104,9 +151,18 @@ int sipchk_parsed(const osip_message_t *m, const char **why)
 		*why = "bad CSeq";
 		return bad;
 	}
-	if (!m->from || !uri_has_host(m->from->url) || !m->to || !uri_has_host(m->to->url)) {
-		*why = "From or To without a host";
+	if (!m->from || !uri_ok(m->from->url) || !m->to || !uri_ok(m->to->url)) {
+		*why = "From or To without a usable host and port";
 		return bad;
+	}
+	for (int i = 0; i < osip_list_size(&m->contacts); i++) {
+		const osip_contact_t *c = osip_list_get(&m->contacts, i);
+
+		/* "Contact: *" has no URI. */
+		if (c && c->url && !uri_ok(c->url)) {
+			*why = "Contact without a usable host and port";
+			return bad;
+		}
 	}
 	if (!req)
 		return 0;
@@ -115,8 +171,8 @@ int sipchk_parsed(const osip_message_t *m, const char **why)
 		return 400;
 	}
 	if (!m->req_uri || !m->req_uri->scheme || strcasecmp(m->req_uri->scheme, "sip") != 0 ||
-	    !uri_has_host(m->req_uri)) {
-		*why = "Request-URI is not a sip: URI with a host";
+	    !uri_ok(m->req_uri)) {
+		*why = "Request-URI is not a sip: URI with a usable host and port";
 		return 416;
 	}
 	return 0;
