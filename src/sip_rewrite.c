@@ -232,6 +232,15 @@ static int sdp_origin_body(osip_message_t *m, osip_body_t *body, const char *pub
 	return rc;
 }
 
+/*
+ * SDP by its Content-Type, or by its mandatory first line "v=0" when a part's type is garbled or
+ * missing: the peer would still read it as SDP, so its o= line must not name the LAN either.
+ */
+static bool sdp_part(const osip_content_type_t *ct, const osip_body_t *body)
+{
+	return sipmsg_is_sdp(ct) || (body->length >= 3 && memcmp(body->body, "v=0", 3) == 0);
+}
+
 int siprw_sdp_origin(struct sip_pipeline *p, struct sip_ticket *t)
 {
 	osip_message_t *m = t->msg;
@@ -245,7 +254,7 @@ int siprw_sdp_origin(struct sip_pipeline *p, struct sip_ticket *t)
 	for (int i = 0; rc == 0 && i < osip_list_size(&m->bodies); i++) {
 		osip_body_t *body = osip_list_get(&m->bodies, i);
 
-		if (body && body->body && sipmsg_is_sdp(multipart ? body->content_type : m->content_type))
+		if (body && body->body && sdp_part(multipart ? body->content_type : m->content_type, body))
 			rc = sdp_origin_body(m, body, ip);
 	}
 	return rc;
