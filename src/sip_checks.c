@@ -51,6 +51,47 @@ static bool raw_first_line_ok(const char *buf, size_t len)
 	return words == 3;
 }
 
+/* The line at s (up to end), without its line break; returns where the next line starts. */
+static const char *raw_line(const char *s, const char *end, size_t *n)
+{
+	const char *nl = memchr(s, '\n', (size_t)(end - s));
+	const char *stop = nl ? nl : end;
+
+	*n = (size_t)(stop - s);
+	if (*n > 0 && s[*n - 1] == '\r')
+		(*n)--;
+	return nl ? nl + 1 : end;
+}
+
+/*
+ * A body part (the header block after a "--boundary" line) with two Content-Type headers: valid
+ * MIME has one, and libosip2 loses the first one's memory when it meets the second, a leak any
+ * peer could repeat with every packet.
+ */
+static bool raw_part_repeats_content_type(const char *body, const char *end)
+{
+	const char *s = body;
+	size_t n;
+
+	while (s < end) {
+		const char *line = s;
+		unsigned types = 0;
+
+		s = raw_line(s, end, &n);
+		if (n < 2 || memcmp(line, "--", 2) != 0)
+			continue;
+		while (s < end) {
+			line = s;
+			s = raw_line(s, end, &n);
+			if (n == 0)
+				break;
+			if (n >= 13 && strncasecmp(line, "content-type:", 13) == 0 && ++types > 1)
+				return true;
+		}
+	}
+	return false;
+}
+
 enum sipchk_raw_result sipchk_raw(const char *buf, size_t len, const char **why)
 {
 	size_t line = 0, head_end = len;
@@ -79,6 +120,10 @@ enum sipchk_raw_result sipchk_raw(const char *buf, size_t len, const char **why)
 			*why = "header line longer than 4096 bytes";
 			return SIPCHK_RAW_BAD;
 		}
+	}
+	if (end && raw_part_repeats_content_type(end + 4, buf + len)) {
+		*why = "a body part with two Content-Type headers";
+		return SIPCHK_RAW_BAD;
 	}
 	return SIPCHK_RAW_OK;
 }
