@@ -140,6 +140,14 @@ static bool host_ok(const char *h)
 	return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") == n;
 }
 
+/* An RFC 3261 token, as a media type and subtype must be. */
+static bool token_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	return n > 0 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~") == n;
+}
+
 /* Absent, or a number 1..65535 (an empty port, as in "host:", serialises into text no parser takes). */
 static bool port_ok(const char *port)
 {
@@ -198,6 +206,10 @@ int sipchk_parsed(const osip_message_t *m, const char **why)
 	}
 	if (!m->from || !uri_ok(m->from->url) || !m->to || !uri_ok(m->to->url)) {
 		*why = "From or To without a usable host and port";
+		return bad;
+	}
+	if (m->content_type && (!token_ok(m->content_type->type) || !token_ok(m->content_type->subtype))) {
+		*why = "unusable Content-Type";
 		return bad;
 	}
 	for (int i = 0; i < osip_list_size(&m->contacts); i++) {

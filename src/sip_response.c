@@ -90,16 +90,6 @@ static void resp_destination(const struct sip_ticket *t, struct sip_peer *to)
 		to->addr.sin_port = htons(port);
 }
 
-static bool resp_parses(const char *buf, size_t len)
-{
-	osip_message_t *m = sipmsg_parse(buf, len);
-
-	if (!m)
-		return false;
-	osip_message_free(m);
-	return true;
-}
-
 void sipresp_send(struct sip_pipeline *p, const struct sip_ticket *t, osip_message_t *resp)
 {
 	struct sip_peer to;
@@ -109,7 +99,7 @@ void sipresp_send(struct sip_pipeline *p, const struct sip_ticket *t, osip_messa
 	resp_destination(t, &to);
 	if (sipmsg_serialize(resp, &buf, &len) != 0) {
 		log_error("cannot serialise a %d response, Call-ID %s", resp->status_code, t->call_id);
-	} else if (!resp_parses(buf, len)) {
+	} else if (!sipmsg_parses(buf, len)) {
 		/* Text copied from a garbled request; nobody could read the answer. */
 		log_warn("not sending a %d response that would not parse, Call-ID %s", resp->status_code,
 			 t->call_id);
