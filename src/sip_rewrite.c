@@ -196,11 +196,9 @@ static char *sdp_origin_rewrite(const char *body, size_t len, const char *public
 		}
 	if (!o)
 		return NULL;
-	end = memchr(o, '\n', (size_t)(body + len - o));
-	if (!end)
-		end = body + len;
-	if (end > o && end[-1] == '\r')
-		end--;
+	/* A bare CR ends the line too: lenient readers take it so, and the address must not hide behind it. */
+	for (end = o; end < body + len && *end != '\n' && *end != '\r'; end++)
+		;
 	addr = end;
 	while (addr > o && addr[-1] != ' ')
 		addr--;
@@ -232,15 +230,6 @@ static int sdp_origin_body(osip_message_t *m, osip_body_t *body, const char *pub
 	return rc;
 }
 
-/*
- * SDP by its Content-Type, or by its mandatory first line "v=0" when a part's type is garbled or
- * missing: the peer would still read it as SDP, so its o= line must not name the LAN either.
- */
-static bool sdp_part(const osip_content_type_t *ct, const osip_body_t *body)
-{
-	return sipmsg_is_sdp(ct) || (body->length >= 3 && memcmp(body->body, "v=0", 3) == 0);
-}
-
 int siprw_sdp_origin(struct sip_pipeline *p, struct sip_ticket *t)
 {
 	osip_message_t *m = t->msg;
@@ -254,7 +243,11 @@ int siprw_sdp_origin(struct sip_pipeline *p, struct sip_ticket *t)
 	for (int i = 0; rc == 0 && i < osip_list_size(&m->bodies); i++) {
 		osip_body_t *body = osip_list_get(&m->bodies, i);
 
-		if (body && body->body && sdp_part(multipart ? body->content_type : m->content_type, body))
+		/*
+		 * Every part of a multipart body: a part with a garbled type or first line is still
+		 * read as SDP by some peer, and "o=... IN IP4 <address>" at a line start is SDP's alone.
+		 */
+		if (body && body->body && (multipart || sipmsg_is_sdp(m->content_type)))
 			rc = sdp_origin_body(m, body, ip);
 	}
 	return rc;
