@@ -9,6 +9,7 @@
 #include "event_loop.h"
 #include "log.h"
 #include "netif.h"
+#include "registrar.h"
 #include "rtp_relay.h"
 #include "sip_transport.h"
 
@@ -66,6 +67,8 @@ void status_log(const struct siproxd *sx)
 	log_info("status: inbound %s %s, outbound %s %s, public address %s",
 		 sx->cfg->if_inbound ? sx->cfg->if_inbound : "-", in_s,
 		 sx->cfg->if_outbound ? sx->cfg->if_outbound : "-", out_s, pub_s);
+	if (sx->reg)
+		log_info("status: %zu registrations (limit %d)", reg_count(sx->reg), sx->cfg->max_registrations);
 	if (sx->transport)
 		log_info("status: %zu SIP TCP connections (limit %d)", sip_transport_tcp_count(sx->transport),
 			 sx->cfg->tcp_max_connections);
