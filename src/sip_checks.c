@@ -65,8 +65,8 @@ static const char *raw_line(const char *s, const char *end, size_t *n)
 
 /*
  * A body part (the header block after a "--boundary" line) with two Content-Type headers: valid
- * MIME has one, and libosip2 loses the first one's memory when it meets the second, a leak any
- * peer could repeat with every packet.
+ * MIME has one, and libosip2 loses the first one's memory when it meets the second (any header
+ * whose name begins with "Content-Type" counts), a leak any peer could repeat with every packet.
  */
 static bool raw_part_repeats_content_type(const char *body, const char *end)
 {
@@ -85,7 +85,8 @@ static bool raw_part_repeats_content_type(const char *body, const char *end)
 			s = raw_line(s, end, &n);
 			if (n == 0)
 				break;
-			if (n >= 13 && strncasecmp(line, "content-type:", 13) == 0 && ++types > 1)
+			/* libosip2 compares only the first 12 characters of a part's header name. */
+			if (n >= 12 && strncasecmp(line, "content-type", 12) == 0 && ++types > 1)
 				return true;
 		}
 	}

@@ -44,6 +44,8 @@ START_TEST(test_raw_part_with_two_content_types)
 				   "Content-Type: multipart/mixed;boundary=xyz\r\n\r\n";
 	static const char two[] = "--xyz\r\nContent-Type: application/sdp\r\ncontent-type: text/plain\r\n\r\n"
 				  "v=0\r\n--xyz--\r\n";
+	static const char two_prefix[] = "--xyz\r\nContent-Type: application/sdp\r\nContent-Type8 x:y\r\n\r\n"
+					 "v=0\r\n--xyz--\r\n";
 	static const char one[] = "--xyz\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n"
 				  "--xyz\r\nContent-Type: text/plain\r\n\r\nContent-Type: not a header here\r\n--xyz--\r\n";
 	char buf[512];
@@ -53,6 +55,8 @@ START_TEST(test_raw_part_with_two_content_types)
 	n = snprintf(buf, sizeof(buf), "%s%s", head, two);
 	ck_assert_int_eq(sipchk_raw(buf, (size_t)n, &why), SIPCHK_RAW_BAD);
 	ck_assert_str_eq(why, "a body part with two Content-Type headers");
+	n = snprintf(buf, sizeof(buf), "%s%s", head, two_prefix);
+	ck_assert_int_eq(sipchk_raw(buf, (size_t)n, &why), SIPCHK_RAW_BAD);
 	n = snprintf(buf, sizeof(buf), "%s%s", head, one);
 	ck_assert_int_eq(sipchk_raw(buf, (size_t)n, &why), SIPCHK_RAW_OK);
 }
