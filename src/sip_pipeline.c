@@ -307,6 +307,25 @@ static bool response_to_phone(struct sip_pipeline *p, const struct sip_ticket *t
 	return via && sipmsg_ipv4(received && *received ? received : via->host, &a) && reg_find_source(p->ctx.reg, a);
 }
 
+/*
+ * Does a Via left on a response from the LAN name a LAN host (the sender, our inbound address, a
+ * phone with a binding)? The requester on the WAN cannot have written that, and we hide our phones'
+ * Vias on the way out, so such a response is forged or garbled; sending it would leak the address.
+ */
+static bool response_via_names_lan(struct sip_pipeline *p, const struct sip_ticket *t)
+{
+	for (int i = 0; i < osip_list_size(&t->msg->vias); i++) {
+		osip_via_t *via = osip_list_get(&t->msg->vias, i);
+		struct in_addr a;
+
+		if (via && sipmsg_ipv4(via->host, &a) &&
+		    (a.s_addr == t->from.addr.sin_addr.s_addr || a.s_addr == p->ctx.inbound.s_addr ||
+		     reg_find_source(p->ctx.reg, a)))
+			return true;
+	}
+	return false;
+}
+
 static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket *t)
 {
 	char peer[64];
@@ -319,6 +338,11 @@ static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket 
 	if (t->dir == SIP_DIR_OUTGOING && response_to_phone(p, t)) {
 		t->dir = SIP_DIR_INCOMING;     /* phone to phone: stays on the LAN as it is */
 		return SIP_RELAY;
+	}
+	if (t->dir == SIP_DIR_OUTGOING && response_via_names_lan(p, t)) {
+		log_info("dropped a %d response from %s: a Via toward the WAN names a LAN host, Call-ID %s",
+			 t->msg->status_code, peer_str(&t->from, peer, sizeof(peer)), t->call_id);
+		return SIP_DONE;
 	}
 	if (t->dir == SIP_DIR_OUTGOING)
 		return rewrite_toward_wan(p, t, true) == 0 ? SIP_RELAY : SIP_DONE;
