@@ -322,21 +322,35 @@ static bool response_to_phone(struct sip_pipeline *p, const struct sip_ticket *t
 	return via && sipmsg_ipv4(received && *received ? received : via->host, &a) && reg_find_source(p->ctx.reg, a);
 }
 
+static bool names_lan_host(struct sip_pipeline *p, const struct sip_ticket *t, const char *s)
+{
+	struct in_addr a;
+
+	return sipmsg_ipv4(s, &a) && (a.s_addr == t->from.addr.sin_addr.s_addr || a.s_addr == p->ctx.inbound.s_addr ||
+				      reg_find_source(p->ctx.reg, a));
+}
+
 /*
  * Does a Via left on a response from the LAN name a LAN host (the sender, our inbound address, a
- * phone with a binding)? The requester on the WAN cannot have written that, and we hide our phones'
- * Vias on the way out, so such a response is forged or garbled; sending it would leak the address.
+ * phone with a binding) as its host or in a parameter? The requester on the WAN cannot have written
+ * that, and we hide our phones' Vias on the way out, so such a response is forged or garbled;
+ * sending it would leak the address.
  */
 static bool response_via_names_lan(struct sip_pipeline *p, const struct sip_ticket *t)
 {
 	for (int i = 0; i < osip_list_size(&t->msg->vias); i++) {
 		osip_via_t *via = osip_list_get(&t->msg->vias, i);
-		struct in_addr a;
 
-		if (via && sipmsg_ipv4(via->host, &a) &&
-		    (a.s_addr == t->from.addr.sin_addr.s_addr || a.s_addr == p->ctx.inbound.s_addr ||
-		     reg_find_source(p->ctx.reg, a)))
+		if (!via)
+			continue;
+		if (names_lan_host(p, t, via->host))
 			return true;
+		for (int j = 0; j < osip_list_size(&via->via_params); j++) {
+			osip_generic_param_t *gp = osip_list_get(&via->via_params, j);
+
+			if (gp && names_lan_host(p, t, gp->gvalue))
+				return true;
+		}
 	}
 	return false;
 }
