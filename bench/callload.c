@@ -112,7 +112,8 @@ static int udp_socket(struct in_addr ip, uint16_t port)
 
 /* ---- /proc ---- */
 
-static double proc_cpu_s(int pid)
+/* The daemon's user + system CPU time in seconds; *sys_s gets the system part. */
+static double proc_cpu_s(int pid, double *sys_s)
 {
 	char path[64], buf[1024];
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
@@ -127,6 +128,7 @@ static double proc_cpu_s(int pid)
 	unsigned long long ut = 0, st = 0;
 	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
 		return -1;
+	*sys_s = (double)st / (double)sysconf(_SC_CLK_TCK);
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
@@ -689,14 +691,14 @@ int main(int argc, char **argv)
 	sip_drain(&L, 200);
 
 	long rss0 = proc_rss_kb(L.pid);
-	double cpu0 = proc_cpu_s(L.pid);
+	double sys0, sys1, cpu0 = proc_cpu_s(L.pid, &sys0);
 	struct rusage ru0, ru1;
 	getrusage(RUSAGE_SELF, &ru0);
 	uint64_t s0 = now_ns();
 	double behind;
 	rtp_stream(&L, up, &behind);
 	double wall = (double)(now_ns() - s0) / 1e9;
-	double cpu1 = proc_cpu_s(L.pid);
+	double cpu1 = proc_cpu_s(L.pid, &sys1);
 	long rss1 = proc_rss_kb(L.pid);
 	getrusage(RUSAGE_SELF, &ru1);
 
@@ -719,15 +721,17 @@ int main(int argc, char **argv)
 		hist_pct(&L.s[WAN], 0.5), hist_pct(&L.s[WAN], 0.99), hist_pct(&L.s[LAN], 0.5), hist_pct(&L.s[LAN], 0.99));
 	printf("daemon cpu %.2f s in %.1f s (%.1f %% of a core), %.2f us per relayed packet (%llu relayed)\n",
 		dcpu, wall, 100.0 * dcpu / wall, relayed ? dcpu * 1e6 / (double)relayed : 0.0, (unsigned long long)relayed);
+	printf("daemon cpu in the kernel %.1f %%\n", dcpu > 0 ? 100.0 * (sys1 - sys0) / dcpu : 0.0);
 	printf("daemon rss %ld kB before streaming, %ld kB after\n", rss0, rss1);
 	printf("generator cpu %.2f s (%.1f %% of a core)\n", gen_cpu, 100.0 * gen_cpu / wall);
 	printf("RESULT calls=%u up=%u loss_lw=%.4f loss_wl=%.4f p50_lw=%.2f p99_lw=%.2f p50_wl=%.2f p99_wl=%.2f "
-		"cpu_us=%.2f cpu_pct=%.1f rss_kb=%ld sent=%llu nominal=%llu gen_pct=%.1f\n",
+		"cpu_us=%.2f cpu_pct=%.1f sys_pct=%.1f rss_kb=%ld sent=%llu nominal=%llu gen_pct=%.1f\n",
 		L.ncalls, up,
 		L.s[LAN].sent ? 100.0 * (double)(L.s[LAN].sent - L.s[WAN].recvd) / (double)L.s[LAN].sent : 0.0,
 		L.s[WAN].sent ? 100.0 * (double)(L.s[WAN].sent - L.s[LAN].recvd) / (double)L.s[WAN].sent : 0.0,
 		hist_pct(&L.s[WAN], 0.5), hist_pct(&L.s[WAN], 0.99), hist_pct(&L.s[LAN], 0.5), hist_pct(&L.s[LAN], 0.99),
-		relayed ? dcpu * 1e6 / (double)relayed : 0.0, 100.0 * dcpu / wall, rss1,
+		relayed ? dcpu * 1e6 / (double)relayed : 0.0, 100.0 * dcpu / wall,
+		dcpu > 0 ? 100.0 * (sys1 - sys0) / dcpu : 0.0, rss1,
 		(unsigned long long)(L.s[LAN].sent + L.s[WAN].sent), (unsigned long long)(2 * nominal), 100.0 * gen_cpu / wall);
 	return up == L.ncalls ? 0 : 1;
 }

@@ -5,7 +5,9 @@
 #   bench/calls.sh [LEVEL...]          default levels 100 500 1000 2000
 #   SECONDS_PER_LEVEL=15               streaming time per level
 #   BUILD_DIR=/tmp/siproxd-bench-build the -O2 build (a copy of this tree's tracked files)
+#   BENCH_SIPROXD=PATH                 run this daemon binary instead (A/B comparisons)
 #   PERF=1                             perf record -g on the daemon while the last level streams
+#   PERF_DATA=/tmp/siproxd-bench-perf.data  where it goes (and a flat report in PERF_DATA.txt)
 # Needs root (network namespaces). Not part of `make check`.
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,6 +17,7 @@ t_need_root
 LEVELS=${*:-100 500 1000 2000}
 STREAM=${SECONDS_PER_LEVEL:-15}
 BUILD_DIR=${BUILD_DIR:-/tmp/siproxd-bench-build}
+PERF_DATA=${PERF_DATA:-/tmp/siproxd-bench-perf.data}
 
 # The build: this tree's source files (as they are in the working tree, so uncommitted changes
 # count), configured once, then rebuilt incrementally.
@@ -28,7 +31,7 @@ mkdir -p "$BUILD_DIR"
 	fi
 	make -j2 src/siproxd bench/callload >/dev/null
 ) || t_fail "the -O2 build failed (in $BUILD_DIR)"
-SIPROXD=$BUILD_DIR/src/siproxd
+SIPROXD=${BENCH_SIPROXD:-$BUILD_DIR/src/siproxd}
 LOAD=$BUILD_DIR/bench/callload
 t_log "build: $(grep -m1 '^CFLAGS = ' "$BUILD_DIR/Makefile")"
 
@@ -54,7 +57,7 @@ for n in $LEVELS; do
 	perf_pid=
 	if [ -n "${PERF:-}" ] && [ "$n" = "$last" ]; then
 		# the SIP set-up takes a few seconds; record a window of the streaming phase
-		( sleep $((n / 200 + 3)); exec perf record -g -F 999 -p "$SIPROXD_PID" -o "$T_TMP/perf.data" \
+		( sleep $((n / 200 + 3)); exec perf record -g -F 999 -p "$SIPROXD_PID" -o "$PERF_DATA" \
 			-- sleep $((STREAM - 3)) ) >/dev/null 2>&1 &
 		perf_pid=$!
 		T_PIDS+=("$perf_pid")
@@ -65,9 +68,9 @@ for n in $LEVELS; do
 	[ "$rc" = 0 ] || t_log "level $n: callload exit status $rc"
 	if [ -n "$perf_pid" ]; then
 		wait "$perf_pid" || true
-		perf report -i "$T_TMP/perf.data" --no-children --stdio --percent-limit 1 2>/dev/null |
-			grep -v '^$' | head -n 120 >"${PERF_OUT:-/tmp/siproxd-bench-perf.txt}" || true
-		t_log "perf profile in ${PERF_OUT:-/tmp/siproxd-bench-perf.txt}"
+		perf report -i "$PERF_DATA" --no-children --stdio -g none --percent-limit 0.5 2>/dev/null |
+			grep -v '^$' >"$PERF_DATA.txt" || true
+		t_log "perf profile in $PERF_DATA (flat: $PERF_DATA.txt)"
 	fi
 	siproxd_stop || t_fail "siproxd did not stop"
 	grep -qE 'Sanitizer|runtime error:|crash|SIGSEGV' "$T_TMP/siproxd.log" && t_fail "daemon trouble at level $n"
