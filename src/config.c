@@ -245,7 +245,10 @@ static void check_rtp_ports(struct config *cfg, struct load_ctx *ctx)
 	size_t lo_i = opt_index("rtp_port_low"), hi_i = opt_index("rtp_port_high");
 	struct cfg_origin lo = origin_of(store, lo_i, 0), hi = origin_of(store, hi_i, 0);
 
-	/* The odd default 7089 means "RTCP may use 7089": it rounds without a warning. */
+	/*
+	 * rtp_port_high bounds the RTP (even) port; the top pair's RTCP may use high + 1. So an odd
+	 * high such as the classic 7070-7089 loses nothing: a note in the CONFIG debug class only.
+	 */
 	if (cfg->rtp_port_low & 1) {
 		if (lo.line)
 			log_warn("%s:%u: rtp_port_low %d is odd, rounded up to %d", lo.file, lo.line,
@@ -255,8 +258,8 @@ static void check_rtp_ports(struct config *cfg, struct load_ctx *ctx)
 	}
 	if (cfg->rtp_port_high & 1) {
 		if (hi.line)
-			log_warn("%s:%u: rtp_port_high %d is odd, rounded down to %d", hi.file, hi.line,
-				 cfg->rtp_port_high, cfg->rtp_port_high - 1);
+			log_debug(DBCLASS_CONFIG, "%s:%u: rtp_port_high %d is odd: RTP up to %d, its RTCP on %d",
+				  hi.file, hi.line, cfg->rtp_port_high, cfg->rtp_port_high - 1, cfg->rtp_port_high);
 		cfg->rtp_port_high--;
 		cfg_opt_setnint(cfg_getopt(store->tree, "rtp_port_high"), cfg->rtp_port_high, 0);
 	}

@@ -328,19 +328,53 @@ static int sx_rtp_create(struct siproxd *sx)
 	return 0;
 }
 
-/* An interface changed: log it (netif did) and make sure SIP also listens on the new address. */
+/* Whether SIP should listen on addr: the current inbound or outbound address, or 127.0.0.1. */
+static bool sx_sip_wants(const struct siproxd *sx, struct in_addr addr)
+{
+	struct in_addr a;
+
+	return addr.s_addr == htonl(INADDR_LOOPBACK) ||
+	       (netif_addr(sx->netif, NETIF_INBOUND, &a) == 0 && a.s_addr == addr.s_addr) ||
+	       (netif_addr(sx->netif, NETIF_OUTBOUND, &a) == 0 && a.s_addr == addr.s_addr);
+}
+
+/* New calls bind and announce the current addresses; kept while a side has none (nothing to bind). */
+static void sx_rtp_addrs(struct siproxd *sx)
+{
+	struct rtp_relay_addrs addrs;
+
+	if (!sx->rtp || netif_addr(sx->netif, NETIF_INBOUND, &addrs.inbound) < 0 ||
+	    netif_addr(sx->netif, NETIF_OUTBOUND, &addrs.outbound) < 0)
+		return;
+	if (netif_outbound_public(sx->netif, &addrs.public_addr) < 0)
+		addrs.public_addr = addrs.outbound;
+	rtp_relay_set_addrs(sx->rtp, &addrs);
+}
+
+/*
+ * An interface renumbered or host_outbound re-resolved (netif logged it): SIP leaves the old
+ * address and listens on the new one, and the pipeline and new RTP sessions use the new ones.
+ */
 static void sx_netif_changed(void *ud, enum netif_side side, struct in_addr old_addr, struct in_addr new_addr)
 {
 	struct siproxd *sx = ud;
+	const char *name = side == NETIF_INBOUND ? "inbound" : "outbound";
 
-	(void)old_addr;
 	if (sx->pipeline)
 		sx_pipeline_addrs(sx);
-	if (side == NETIF_PUBLIC || !new_addr.s_addr || !sx->transport)
+	sx_rtp_addrs(sx);
+	if (side == NETIF_PUBLIC || !sx->transport)
 		return;
-	if (sip_transport_listen(sx->transport, &new_addr, 1, (uint16_t)sx->cfg->sip_listen_port) < 0)
-		log_warn("cannot listen for SIP on the new %s address", side == NETIF_INBOUND ? "inbound" : "outbound");
-	sx_rtp_create(sx);
+	/* The other side may have the same address (one interface for both): then it stays. */
+	if (old_addr.s_addr && !sx_sip_wants(sx, old_addr) && sip_transport_listening(sx->transport, old_addr) &&
+	    sip_transport_unlisten(sx->transport, old_addr) < 0)
+		log_warn("cannot stop listening for SIP on the old %s address %s: %s", name, inet_ntoa(old_addr),
+			 strerror(errno));
+	if (new_addr.s_addr &&
+	    sip_transport_listen(sx->transport, &new_addr, 1, (uint16_t)sx->cfg->sip_listen_port) < 0)
+		log_warn("cannot listen for SIP on the new %s address %s", name, inet_ntoa(new_addr));
+	if (new_addr.s_addr)
+		sx_rtp_create(sx);
 }
 
 /*

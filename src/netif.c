@@ -23,6 +23,7 @@
 struct netif_watch {
 	char *name;                 /* NULL: not configured */
 	struct in_addr addr;        /* 0.0.0.0: none */
+	bool lost;                  /* had an address once and lost it */
 };
 
 struct netif {
@@ -77,10 +78,16 @@ static void netif_refresh(struct netif *n)
 		char was_s[INET_ADDRSTRLEN], now_s[INET_ADDRSTRLEN];
 		inet_ntop(AF_INET, &w->addr, was_s, sizeof was_s);
 		inet_ntop(AF_INET, &now, now_s, sizeof now_s);
+		/* A PPP link that drops says so once at WARN; its return is worth an INFO of its own. */
 		if (!now.s_addr)
-			log_warn("interface %s (%s) lost its address %s", w->name, side_name[s], was_s);
+			log_warn("interface %s (%s) lost its address %s; SIP and new calls on that side wait for it",
+				 w->name, side_name[s], was_s);
+		else if (!w->addr.s_addr && w->lost)
+			log_info("interface %s (%s) is back: address changed none -> %s", w->name, side_name[s], now_s);
 		else
 			log_info("interface %s address changed %s -> %s", w->name, w->addr.s_addr ? was_s : "none", now_s);
+		if (!now.s_addr)
+			w->lost = true;
 		struct in_addr old = w->addr;
 		w->addr = now;
 		if (n->cb)

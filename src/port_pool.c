@@ -23,7 +23,7 @@ struct port_pool *port_pool_create(int low, int high)
 		return NULL;
 	}
 	int first = low + (low & 1);
-	if (first + 1 > high) {
+	if (first > high) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -31,7 +31,8 @@ struct port_pool *port_pool_create(int low, int high)
 	if (p == NULL)
 		return NULL;
 	p->first = (uint16_t)first;
-	p->n = (size_t)(high - first + 1) / 2;
+	/* As in the classic daemon, high bounds the RTP port; the top pair's RTCP may be high + 1. */
+	p->n = (size_t)(high - first) / 2 + 1;
 	p->ring = calloc(p->n, sizeof(*p->ring));
 	p->taken = calloc(p->n, sizeof(*p->taken));
 	if (p->ring == NULL || p->taken == NULL) {

@@ -8,7 +8,8 @@
 struct port_pool;
 
 /*
- * A pool over the even ports in [low, high] whose odd neighbour is also in range. Returns NULL
+ * A pool over the even ports in [low, high], each with RTCP on the odd port above it (which may be
+ * high + 1, as in the classic daemon: 7070-7089 is ten pairs, 7070-7070 one). Returns NULL
  * with errno EINVAL for an empty or invalid range (low < 1, high > 65535, low > high), ENOMEM
  * when allocation fails. The size of the pool comes from the range only.
  */

@@ -70,6 +70,7 @@ struct rtp_call {
 	struct rtp_relay *r;
 	struct el_timer end_timer;
 	size_t nsess;                  /* non-NULL entries of sess */
+	bool confirmed;                /* a 2xx to INVITE was seen */
 	size_t cap;
 	struct rtp_session **sess;     /* by m-line index */
 	size_t key_len;
@@ -206,8 +207,12 @@ static int session_open_sockets(struct rtp_relay *r, struct rtp_session *s)
 
 static void session_give_ports(struct rtp_relay *r, struct rtp_session *s)
 {
+	/*
+	 * The session's own ports decide, not r->shared_ports: an address change may have switched
+	 * between shared and separate pairs since it opened, and two separate pairs never share a port.
+	 */
 	port_pool_give(r->pool, s->ep[0].port);
-	if (!r->shared_ports)
+	if (s->ep[1].port != s->ep[0].port)
 		port_pool_give(r->pool, s->ep[1].port);
 }
 
@@ -308,10 +313,36 @@ static void jb_queue(struct rtp_relay *r, struct rtp_endpoint *from, struct rtp_
 
 /* ---- receiving ---- */
 
+/* RFC 1918 and RFC 6598 space: an address the far side cannot be reached at. */
+static bool addr_private(in_addr_t a)
+{
+	uint32_t h = ntohl(a);
+	return (h >> 24) == 10 || (h >> 20) == (172u << 4 | 1) || (h >> 16) == (192u << 8 | 168) ||
+		(h >> 22) == (100u << 2 | 1);
+}
+
+/*
+ * Who may be latched: a source at the address the SDP named, from any port (phones and NATs
+ * that send from another port than they announce). A stranger racing the real peer's first
+ * packet must not take the stream. Only when the SDP gives no usable address (hold, or a
+ * private address announced on the WAN side by a peer behind its own NAT) does the first
+ * source win.
+ */
+static bool latch_allowed(const struct rtp_endpoint *from, int kind, const struct sockaddr_in *src)
+{
+	in_addr_t sdp = from->cur.addr[kind].sin_addr.s_addr;
+	return sdp == src->sin_addr.s_addr || sdp == INADDR_ANY ||
+		(from->side == RTP_SIDE_WAN && addr_private(sdp));
+}
+
 /* Latching and counting for one received datagram; returns the destination or NULL to drop it. */
 static const struct sockaddr_in *accept_packet(struct rtp_endpoint *from, struct rtp_endpoint *to,
 	int kind, const struct sockaddr_in *src, size_t len)
 {
+	if (!from->latched[kind] && !latch_allowed(from, kind, src)) {
+		from->ctr.drop_source++;
+		return NULL;
+	}
 	if (!from->latched[kind]) {
 		from->latched[kind] = true;
 		from->latch[kind] = *src;
@@ -328,7 +359,9 @@ static const struct sockaddr_in *accept_packet(struct rtp_endpoint *from, struct
 	from->s->last_ms = el_now_ms(from->s->call->r->el);
 	/* symmetric RTP: answer to where the other side really sends from */
 	const struct sockaddr_in *dst = to->latched[kind] ? &to->latch[kind] : &to->cur.addr[kind];
-	if (dst->sin_addr.s_addr == INADDR_ANY || dst->sin_port == 0) {
+	/* c=0.0.0.0 says "send nothing", even to a side that sends (music on hold) and so is latched */
+	if (to->cur.addr[kind].sin_addr.s_addr == INADDR_ANY || dst->sin_addr.s_addr == INADDR_ANY ||
+		dst->sin_port == 0) {
 		from->ctr.drop_nodest++;
 		return NULL;
 	}
@@ -661,6 +694,8 @@ int rtp_relay_sdp(struct rtp_relay *r, const char *call_id, const char *leg, enu
 		ports[i] = s->ep[!from].port;
 	}
 	free(fresh);
+	if (c->nsess == 0)
+		call_free(r, c);      /* only disabled m-lines: nothing to keep */
 	return 0;
 
 fail:;
@@ -702,6 +737,24 @@ void rtp_relay_offer_failed(struct rtp_relay *r, const char *call_id, const char
 		log_debug(DBCLASS_RTP, "rtp: Call-ID %s m=%u offer failed, back to the agreed media",
 			call_id, s->index);
 	}
+}
+
+bool rtp_relay_has_call(const struct rtp_relay *r, const char *call_id, const char *leg)
+{
+	return call_find(r, call_id, leg) != NULL;
+}
+
+void rtp_relay_confirm(struct rtp_relay *r, const char *call_id, const char *leg)
+{
+	struct rtp_call *c = call_find(r, call_id, leg);
+	if (c != NULL)
+		c->confirmed = true;
+}
+
+bool rtp_relay_confirmed(const struct rtp_relay *r, const char *call_id, const char *leg)
+{
+	const struct rtp_call *c = call_find(r, call_id, leg);
+	return c != NULL && c->confirmed;
 }
 
 static void call_end_all(struct rtp_relay *r, struct rtp_call *c, const char *why)
@@ -793,6 +846,12 @@ void rtp_relay_destroy(struct rtp_relay *r)
 	hmap_fini(&r->calls);
 	port_pool_destroy(r->pool);
 	free(r);
+}
+
+void rtp_relay_set_addrs(struct rtp_relay *r, const struct rtp_relay_addrs *addrs)
+{
+	r->addrs = *addrs;
+	r->shared_ports = addrs->inbound.s_addr != addrs->outbound.s_addr;
 }
 
 struct in_addr rtp_relay_sdp_addr(const struct rtp_relay *r, enum rtp_side to)

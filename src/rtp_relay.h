@@ -30,6 +30,14 @@ struct rtp_relay *rtp_relay_create(struct event_loop *el, const struct config *c
 /* Ends every session (one log line each), closes all sockets. */
 void rtp_relay_destroy(struct rtp_relay *r);
 
+/*
+ * The addresses changed (an interface renumbered, host_outbound re-resolved): sessions opened
+ * from now on bind and announce the new ones. Running sessions keep their sockets until they
+ * end (after a PPP reconnect their old address is gone and they time out); an SDP of theirs
+ * that passes later (a re-INVITE) announces the new addresses.
+ */
+void rtp_relay_set_addrs(struct rtp_relay *r, const struct rtp_relay_addrs *addrs);
+
 /* The address to write into an SDP that is sent towards side `to`. */
 struct in_addr rtp_relay_sdp_addr(const struct rtp_relay *r, enum rtp_side to);
 
@@ -77,6 +85,15 @@ void rtp_relay_offer_failed(struct rtp_relay *r, const char *call_id, const char
 void rtp_relay_end(struct rtp_relay *r, const char *call_id, const char *leg);
 /* On a BYE: ends the sessions after ms (32000) unless rtp_relay_end() came first. */
 void rtp_relay_end_later(struct rtp_relay *r, const char *call_id, const char *leg, uint32_t ms);
+
+/*
+ * Whether (call_id, leg) has sessions: tells which party of a dialog is the caller. A 2xx to
+ * an INVITE confirms the call: from then on a failure response to INVITE is a re-INVITE's and
+ * a CANCEL no longer ends it.
+ */
+bool rtp_relay_has_call(const struct rtp_relay *r, const char *call_id, const char *leg);
+void rtp_relay_confirm(struct rtp_relay *r, const char *call_id, const char *leg);
+bool rtp_relay_confirmed(const struct rtp_relay *r, const char *call_id, const char *leg);
 
 /* Counters of one direction of a session: packets received from one side. */
 struct rtp_counters {

@@ -552,6 +552,24 @@ int sip_tcp_add_listener(struct sip_tcp *tcp, int fd, struct in_addr addr)
 	return 0;
 }
 
+int sip_tcp_remove_listener(struct sip_tcp *tcp, struct in_addr addr)
+{
+	for (size_t i = 0; i < tcp->nls; i++) {
+		struct tcp_listener *l = tcp->ls[i];
+		if (l->addr.s_addr != addr.s_addr)
+			continue;
+		if (!tcp->accept_paused)
+			el_fd_del(tcp->el, l->fd);
+		close(l->fd);
+		free(l);
+		memmove(tcp->ls + i, tcp->ls + i + 1, (tcp->nls - i - 1) * sizeof(*tcp->ls));
+		tcp->nls--;
+		return 0;
+	}
+	errno = ENOENT;
+	return -1;
+}
+
 /* ---- outgoing connections and the public side ---- */
 
 static struct tcp_conn *conn_connect(struct sip_tcp *tcp, const struct sip_peer *to)

@@ -12,6 +12,8 @@ void sip_tcp_destroy(struct sip_tcp *tcp);
 
 /* Takes over a bound, listening, non-blocking socket. Returns 0, or -1 with errno. */
 int sip_tcp_add_listener(struct sip_tcp *tcp, int fd, struct in_addr addr);
+/* Closes the listener on addr; its accepted connections stay. Returns 0, or -1 (ENOENT). */
+int sip_tcp_remove_listener(struct sip_tcp *tcp, struct in_addr addr);
 
 /* See sip_transport_send(); to->proto is not looked at. */
 int sip_tcp_send(struct sip_tcp *tcp, const struct sip_peer *to, const char *buf, size_t len,

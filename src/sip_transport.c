@@ -217,23 +217,61 @@ static int add_udp(struct sip_transport *t, int fd, struct in_addr addr)
 	return 0;
 }
 
-int sip_transport_listen(struct sip_transport *t, const struct in_addr *addrs, size_t n, uint16_t port)
+static struct udp_sock *udp_find(const struct sip_transport *t, struct in_addr addr, size_t *at)
+{
+	for (size_t i = 0; i < t->nudp; i++) {
+		if (t->udp[i]->addr.s_addr == addr.s_addr) {
+			if (at)
+				*at = i;
+			return t->udp[i];
+		}
+	}
+	return NULL;
+}
+
+bool sip_transport_listening(const struct sip_transport *t, struct in_addr addr)
+{
+	return udp_find(t, addr, NULL) != NULL;
+}
+
+int sip_transport_listen(struct sip_transport *t, const struct in_addr *given, size_t ngiven, uint16_t port)
 {
 	char failed[64] = "";
 	int rc = -1;
+	size_t n = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		if (addrs[i].s_addr == htonl(INADDR_ANY)) {
+	if (ngiven == 0) {
+		log_error("SIP transport: no address to listen on");
+		return -1;
+	}
+	for (size_t i = 0; i < ngiven; i++) {
+		if (given[i].s_addr == htonl(INADDR_ANY)) {
 			/* One socket per address is what tells us which interface a message came in on. */
 			log_error("SIP transport: will not listen on 0.0.0.0, only on interface addresses");
 			return -1;
 		}
 	}
-	int *udp_fds = calloc(n ? n : 1, sizeof(int)), *tcp_fds = calloc(n ? n : 1, sizeof(int));
-	if (!udp_fds || !tcp_fds || n == 0) {
-		log_error("SIP transport: %s", n == 0 ? "no address to listen on" : "out of memory");
+	struct in_addr *addrs = calloc(ngiven, sizeof(*addrs));
+	int *udp_fds = calloc(ngiven, sizeof(int)), *tcp_fds = calloc(ngiven, sizeof(int));
+	if (!addrs || !udp_fds || !tcp_fds) {
+		log_error("SIP transport: out of memory");
 		goto out;
 	}
+	/* An address already served (inbound == outbound, a change back to an old address) is skipped. */
+	for (size_t i = 0; i < ngiven; i++) {
+		bool dup = sip_transport_listening(t, given[i]);
+		for (size_t j = 0; j < n && !dup; j++)
+			dup = addrs[j].s_addr == given[i].s_addr;
+		if (!dup)
+			addrs[n++] = given[i];
+	}
+	if (n == 0) {
+		rc = 0;
+		goto out;
+	}
+	/* Later listeners join the port the first ones got (port 0 in tests). */
+	if (port == 0 && t->nudp > 0)
+		port = t->port;
 	for (int tries = 0; tries < (port ? 1 : EPHEMERAL_TRIES); tries++) {
 		uint16_t p = port;
 		rc = open_all(t, addrs, n, &p, udp_fds, tcp_fds, failed, sizeof(failed));
@@ -260,14 +298,39 @@ int sip_transport_listen(struct sip_transport *t, const struct in_addr *addrs, s
 			goto out;
 		}
 	}
-	log_info("SIP transport: listening on %zu address(es), UDP and TCP port %u", n, (unsigned)t->port);
+	for (size_t i = 0; i < n; i++)
+		log_info("SIP transport: listening on %s, UDP and TCP port %u", inet_ntoa(addrs[i]), (unsigned)t->port);
 out:
+	free(addrs);
 	free(udp_fds);
 	free(tcp_fds);
 	return rc;
 }
 
 uint16_t sip_transport_bound_port(const struct sip_transport *t) { return t->port; }
+
+int sip_transport_unlisten(struct sip_transport *t, struct in_addr addr)
+{
+	size_t i;
+	struct udp_sock *s = udp_find(t, addr, &i);
+	bool found = s != NULL;
+
+	if (s) {
+		el_fd_del(t->el, s->fd);
+		close(s->fd);
+		free(s);
+		memmove(t->udp + i, t->udp + i + 1, (t->nudp - i - 1) * sizeof(*t->udp));
+		t->nudp--;
+	}
+	if (sip_tcp_remove_listener(t->tcp, addr) == 0)
+		found = true;
+	if (!found) {
+		errno = ENOENT;
+		return -1;
+	}
+	log_info("SIP transport: no longer listening on %s", inet_ntoa(addr));
+	return 0;
+}
 
 static int udp_send(struct sip_transport *t, const struct sip_peer *to, const char *buf, size_t len)
 {

@@ -3,6 +3,7 @@
 #define SIPROXD_SIP_TRANSPORT_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,11 +36,23 @@ struct sip_transport *sip_transport_create(struct event_loop *el, const struct c
 void sip_transport_destroy(struct sip_transport *t);
 
 /*
- * Binds UDP and TCP on each address (never 0.0.0.0) at port. Returns 0 or -1 (logged).
- * Port 0 picks one free port for all of them (tests); sip_transport_bound_port() tells which.
+ * Binds UDP and TCP on each address (never 0.0.0.0) at port; an address already listened on is
+ * skipped. Returns 0 or -1 (logged). Port 0 picks one free port for all of them (tests), and a
+ * later call with port 0 joins it; sip_transport_bound_port() tells which.
  */
 int sip_transport_listen(struct sip_transport *t, const struct in_addr *addrs, size_t n, uint16_t port);
 uint16_t sip_transport_bound_port(const struct sip_transport *t);
+
+/*
+ * An interface lost addr (a PPP reconnect, a new DHCP lease): closes the UDP and TCP listeners
+ * on it. TCP connections accepted on it stay until the peer closes them, a send fails or
+ * tcp_timeout ends them: a renumbered interface cannot carry them anyway, and an address that
+ * is still there keeps serving its established connections. Returns 0, or -1 with errno ENOENT
+ * when nothing listened on addr.
+ */
+int sip_transport_unlisten(struct sip_transport *t, struct in_addr addr);
+/* Whether SIP listens on addr. */
+bool sip_transport_listening(const struct sip_transport *t, struct in_addr addr);
 
 /*
  * Sends one message. UDP: sent at once from the listener bound to `to->local` (or the first one).

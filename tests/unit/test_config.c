@@ -274,7 +274,8 @@ START_TEST(odd_rtp_ports_rounded)
 	ck_assert_int_eq(c.rtp_port_low, 7002);
 	ck_assert_int_eq(c.rtp_port_high, 7010);
 	ck_assert(logged("WARNING", "t.conf:3: rtp_port_low 7001 is odd, rounded up to 7002"));
-	ck_assert(logged("WARNING", "t.conf:4: rtp_port_high 7011 is odd, rounded down to 7010"));
+	/* an odd high is the classic way to say "RTCP of the top pair may use it": no warning */
+	ck_assert(!logged("WARNING", "rtp_port_high"));
 	config_free(&c);
 }
 END_TEST

@@ -25,9 +25,9 @@ START_TEST(test_range)
 	ck_assert_uint_eq(port_pool_take(p), 0);
 	port_pool_destroy(p);
 
-	/* a trailing even port without its RTCP neighbour is not a pair */
+	/* high bounds the RTP port: the top pair's RTCP is high + 1 (classic semantics) */
 	p = port_pool_create(7070, 7072);
-	ck_assert_uint_eq(port_pool_size(p), 1);
+	ck_assert_uint_eq(port_pool_size(p), 2);
 	port_pool_destroy(p);
 
 	p = port_pool_create(65534, 65535);
@@ -35,8 +35,13 @@ START_TEST(test_range)
 	ck_assert_uint_eq(port_pool_take(p), 65534);
 	port_pool_destroy(p);
 
+	/* the smallest pool: one pair, 7070/7071 */
+	p = port_pool_create(7070, 7070);
+	ck_assert_uint_eq(port_pool_size(p), 1);
+	port_pool_destroy(p);
+
 	errno = 0;
-	ck_assert_ptr_null(port_pool_create(7070, 7070));
+	ck_assert_ptr_null(port_pool_create(65535, 65535));
 	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_ptr_null(port_pool_create(0, 100));
 	ck_assert_ptr_null(port_pool_create(100, 65536));

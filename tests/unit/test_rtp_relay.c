@@ -233,6 +233,47 @@ START_TEST(test_latching_drops_others)
 }
 END_TEST
 
+/* A stranger sending before the real peer does not take the stream. */
+START_TEST(test_stranger_first_not_latched)
+{
+	uint16_t xp;
+	relay_start();
+	struct call c = call_up("c3s");
+	int stranger = phone("127.0.0.99", &xp);
+
+	ck_assert(!passes(stranger, "127.0.0.2", c.port, c.lan, "evil", 200));
+	ck_assert(passes(c.wan, "127.0.0.2", c.port, c.lan, "real", 1000));
+	ck_assert(passes(c.lan, "127.0.0.1", c.port, c.wan, "back", 1000));
+
+	struct rtp_session_info info;
+	ck_assert_int_eq(rtp_relay_session_info(relay, "c3s", "a", 0, &info), 0);
+	ck_assert_uint_eq(info.from[RTP_SIDE_WAN].drop_source, 1);
+	ck_assert_uint_eq(ntohs(info.latched_addr[RTP_SIDE_WAN].sin_port), c.wan_port);
+	close(stranger);
+	call_down(&c);
+}
+END_TEST
+
+/* c=0.0.0.0 from a side that was latched: nothing is sent to it until it names an address again. */
+START_TEST(test_hold_overrides_latch)
+{
+	uint16_t q;
+	relay_start();
+	struct call c = call_up("c3h");
+
+	ck_assert(passes(c.wan, "127.0.0.2", c.port, c.lan, "to-lan", 1000));
+	ck_assert(passes(c.lan, "127.0.0.1", c.port, c.wan, "latch", 1000));
+	struct rtp_media m = media("0.0.0.0", c.lan_port);
+	ck_assert_int_eq(rtp_relay_sdp(relay, "c3h", "a", RTP_SIDE_LAN, &m, 1, &q), 0);
+	ck_assert(passes(c.lan, "127.0.0.1", c.port, c.wan, "moh", 1000));   /* music on hold goes out */
+	ck_assert(!passes(c.wan, "127.0.0.2", c.port, c.lan, "held", 200));
+	m = media("127.0.0.10", c.lan_port);
+	ck_assert_int_eq(rtp_relay_sdp(relay, "c3h", "a", RTP_SIDE_LAN, &m, 1, &q), 0);
+	ck_assert(passes(c.wan, "127.0.0.2", c.port, c.lan, "resumed", 1000));
+	call_down(&c);
+}
+END_TEST
+
 START_TEST(test_latch_real_source)
 {
 	uint16_t sdp_port, real_port, wp, p;
@@ -567,6 +608,48 @@ START_TEST(test_single_address_two_pairs)
 }
 END_TEST
 
+START_TEST(test_set_addrs_new_calls_only)
+{
+	/* a PPP reconnect: the outbound address and the public one change while a call runs */
+	relay_start();
+	struct call old = call_up("old");
+	size_t pairs = (PORT_HIGH - PORT_LOW + 1) / 2;
+	struct rtp_relay_addrs na = {
+		.inbound = ip("127.0.0.1"), .outbound = ip("127.0.0.3"), .public_addr = ip("203.0.113.8"),
+	};
+	rtp_relay_set_addrs(relay, &na);
+	ck_assert_str_eq(inet_ntoa(rtp_relay_sdp_addr(relay, RTP_SIDE_WAN)), "203.0.113.8");
+	ck_assert_str_eq(inet_ntoa(rtp_relay_sdp_addr(relay, RTP_SIDE_LAN)), "127.0.0.1");
+	/* the running call keeps its sockets on the old address */
+	ck_assert(passes(old.wan, "127.0.0.2", old.port, old.lan, "old-call", 1000));
+
+	/* a new call binds its WAN side on the new address */
+	struct call c = call_up("new");
+	ck_assert(passes(c.wan, "127.0.0.3", c.port, c.lan, "new-call", 1000));
+	ck_assert(!passes(c.wan, "127.0.0.2", c.port, c.lan, "stale", 100));
+
+	/* both sides on one address now: separate pairs; every port goes back when the calls end */
+	na.outbound = na.inbound;
+	rtp_relay_set_addrs(relay, &na);
+	uint16_t p1, p2;
+	struct rtp_media m = media("127.0.0.10", 5000);
+	ck_assert_int_eq(rtp_relay_sdp(relay, "one", "a", RTP_SIDE_LAN, &m, 1, &p1), 0);
+	m = media("127.0.0.20", 5000);
+	ck_assert_int_eq(rtp_relay_sdp(relay, "one", "a", RTP_SIDE_WAN, &m, 1, &p2), 0);
+	ck_assert_uint_ne(p1, p2);
+	ck_assert_uint_eq(rtp_relay_ports_free(relay), pairs - 4);
+	/* and apart again before the calls end: the separate pairs of "one" must not leak */
+	na.outbound = ip("127.0.0.3");
+	rtp_relay_set_addrs(relay, &na);
+	rtp_relay_end(relay, "old", "a");
+	rtp_relay_end(relay, "new", "a");
+	rtp_relay_end(relay, "one", "a");
+	ck_assert_uint_eq(rtp_relay_ports_free(relay), pairs);
+	call_down(&old);
+	call_down(&c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rtp_relay");
@@ -576,6 +659,8 @@ int main(void)
 	tcase_add_test(tc, test_both_ways);
 	tcase_add_test(tc, test_rtcp);
 	tcase_add_test(tc, test_latching_drops_others);
+	tcase_add_test(tc, test_stranger_first_not_latched);
+	tcase_add_test(tc, test_hold_overrides_latch);
 	tcase_add_test(tc, test_latch_real_source);
 	tcase_add_test(tc, test_relatch_after_sdp_change);
 	tcase_add_test(tc, test_dscp);
@@ -589,6 +674,7 @@ int main(void)
 	tcase_add_test(tc, test_status_and_teardown_lines);
 	tcase_add_test(tc, test_hairpin_legs);
 	tcase_add_test(tc, test_single_address_two_pairs);
+	tcase_add_test(tc, test_set_addrs_new_calls_only);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -227,6 +227,61 @@ START_TEST(udp_reply_from_arrival_address)
 }
 END_TEST
 
+/*
+ * An address change: listening on a second address joins the port, and unlisten closes both of
+ * its listeners while the connection accepted there stays; listening again is idempotent.
+ */
+START_TEST(unlisten_closes_listeners_keeps_connections)
+{
+	struct in_addr two;
+	inet_pton(AF_INET, "127.0.0.2", &two);
+	ck_assert(!sip_transport_listening(tp, two));
+	ck_assert_int_eq(sip_transport_listen(tp, &two, 1, 0), 0);
+	ck_assert_uint_eq(sip_transport_bound_port(tp), port);
+	ck_assert(sip_transport_listening(tp, two));
+	ck_assert_int_eq(sip_transport_listen(tp, &two, 1, port), 0);   /* already there: skipped */
+
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr = two };
+	int conn = client_socket(SOCK_STREAM);
+	ck_assert_int_eq(connect(conn, (struct sockaddr *)&a, sizeof(a)), 0);
+	for (int i = 0; i < 200 && sip_transport_tcp_count(tp) < 1; i++)
+		el_run_once(el, 5);
+	ck_assert_uint_eq(sip_transport_tcp_count(tp), 1);
+
+	ck_assert_int_eq(sip_transport_unlisten(tp, two), 0);
+	ck_assert(!sip_transport_listening(tp, two));
+	errno = 0;
+	ck_assert_int_eq(sip_transport_unlisten(tp, two), -1);
+	ck_assert_int_eq(errno, ENOENT);
+
+	/* both ports on 127.0.0.2 are free again: nothing of ours is bound there */
+	int probe = client_socket(SOCK_DGRAM);
+	ck_assert_int_eq(bind(probe, (struct sockaddr *)&a, sizeof(a)), 0);
+	close(probe);
+	int late = client_socket(SOCK_STREAM);
+	ck_assert_int_eq(connect(late, (struct sockaddr *)&a, sizeof(a)), -1);
+	ck_assert_int_eq(errno, ECONNREFUSED);
+	close(late);
+
+	/* the accepted connection still delivers, and 127.0.0.1 still listens */
+	write_all(conn, S(MSG_A));
+	ck_assert(run_until(&nrx, 1, 1000));
+	assert_rx(0, S(MSG_A));
+	ck_assert_uint_eq(rx[0].from.local.s_addr, two.s_addr);
+	int udp = client_socket(SOCK_DGRAM);
+	struct sockaddr_in l = addr_of(port);
+	ck_assert_int_eq(sendto(udp, S(MSG_B), 0, (struct sockaddr *)&l, sizeof(l)), (ssize_t)strlen(MSG_B));
+	ck_assert(run_until(&nrx, 2, 1000));
+	assert_rx(1, S(MSG_B));
+	close(udp);
+
+	/* the address comes back (a reconnect to the old address): listening there works again */
+	ck_assert_int_eq(sip_transport_listen(tp, &two, 1, port), 0);
+	ck_assert(sip_transport_listening(tp, two));
+	close(conn);
+}
+END_TEST
+
 START_TEST(udp_large_datagram_whole)
 {
 	int fd = client_socket(SOCK_DGRAM);
@@ -865,6 +920,7 @@ static Suite *transport_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, udp_echo);
 	tcase_add_test(tc, udp_reply_from_arrival_address);
+	tcase_add_test(tc, unlisten_closes_listeners_keeps_connections);
 	tcase_add_test(tc, udp_large_datagram_whole);
 	tcase_add_test(tc, udp_keepalives_dropped);
 	tcase_add_test(tc, listen_refuses_any);

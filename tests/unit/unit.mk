@@ -90,3 +90,8 @@ check_PROGRAMS += tests/unit/test_sip_e2e
 tests_unit_test_sip_e2e_SOURCES = tests/unit/test_sip_e2e.c
 tests_unit_test_sip_e2e_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sip_e2e_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_sip_media
+tests_unit_test_sip_media_SOURCES = tests/unit/test_sip_media.c
+tests_unit_test_sip_media_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sip_media_LDADD = $(UNIT_LIBS)
