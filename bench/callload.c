@@ -43,7 +43,7 @@ struct call {
 	uint64_t sent_ns;                /* of the last INVITE / BYE */
 	uint16_t relay_port[2];          /* the daemon's RTP port on each side */
 	uint32_t seq;
-	char to_tag_seen;
+	uint32_t got[2];                 /* RTP packets received on each side */
 	char contact[256];               /* the 200's Contact URI (the request target of ACK, BYE) */
 	char routes[512];                /* Route lines for in-dialog requests */
 };
@@ -553,6 +553,7 @@ static void rtp_receive(struct load *L, int side, unsigned k)
 				continue;
 			}
 			s->recvd++;
+			L->c[p.call].got[side]++;
 			uint64_t us = (t - p.t_ns) / 1000;
 			if (us / HIST_US < HIST_N)
 				s->hist[us / HIST_US]++;
@@ -721,8 +722,11 @@ int main(int argc, char **argv)
 	double gen_cpu = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
 		(double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
 	double dcpu = cpu1 - cpu0;
+	unsigned both = 0;
+	for (unsigned i = 0; i < L.ncalls; i++)
+		both += L.c[i].got[LAN] > 0 && L.c[i].got[WAN] > 0;
 	/* LAN → WAN packets are sent on the LAN side and received on the WAN side */
-	printf("calls %u (up %u, closed %u, setup %.1f s)\n", L.ncalls, up, closed, setup_s);
+	printf("calls %u (up %u, media both ways %u, closed %u, setup %.1f s)\n", L.ncalls, up, both, closed, setup_s);
 	printf("sent lan->wan %llu wan->lan %llu (nominal %llu each; generator at most %.0f ms behind, "
 		"skipped %llu of %u ms slots)\n", (unsigned long long)L.s[LAN].sent, (unsigned long long)L.s[WAN].sent,
 		(unsigned long long)nominal, behind, (unsigned long long)skipped, L.seconds * 1000);
@@ -745,9 +749,9 @@ int main(int argc, char **argv)
 	}
 	printf("machine load average (other work included): %s\n", la);
 	printf("generator cpu %.2f s (%.1f %% of a core)\n", gen_cpu, 100.0 * gen_cpu / wall);
-	printf("RESULT calls=%u up=%u loss_lw=%.4f loss_wl=%.4f p50_lw=%.2f p99_lw=%.2f p50_wl=%.2f p99_wl=%.2f "
+	printf("RESULT calls=%u up=%u both=%u loss_lw=%.4f loss_wl=%.4f p50_lw=%.2f p99_lw=%.2f p50_wl=%.2f p99_wl=%.2f "
 		"cpu_us=%.2f cpu_pct=%.1f sys_pct=%.1f rss_kb=%ld sent=%llu nominal=%llu gen_pct=%.1f\n",
-		L.ncalls, up,
+		L.ncalls, up, both,
 		L.s[LAN].sent ? 100.0 * (double)(L.s[LAN].sent - L.s[WAN].recvd) / (double)L.s[LAN].sent : 0.0,
 		L.s[WAN].sent ? 100.0 * (double)(L.s[WAN].sent - L.s[LAN].recvd) / (double)L.s[WAN].sent : 0.0,
 		hist_pct(&L.s[WAN], 0.5), hist_pct(&L.s[WAN], 0.99), hist_pct(&L.s[LAN], 0.5), hist_pct(&L.s[LAN], 0.99),
