@@ -593,13 +593,12 @@ static double hist_pct(const struct side *s, double q)
  * Streams seconds × 50 packets per call and direction: every millisecond the calls of one of 20
  * slots (call index mod 20) send, so the load is spread over the 20 ms packet interval.
  */
-static uint64_t rtp_stream(struct load *L, unsigned up_calls, double *behind_ms, uint64_t *skipped)
+static uint64_t rtp_stream(struct load *L, double *behind_ms, uint64_t *skipped)
 {
 	static struct batch b[2];
 	uint64_t start = now_ns(), slots = (uint64_t)L->seconds * 1000u, done = 0;
 	*behind_ms = 0;
 	*skipped = 0;
-	(void)up_calls;
 	while (done < slots) {
 		uint64_t t = now_ns(), due = (t - start) / 1000000u + 1;
 		if (due > slots)
@@ -709,7 +708,7 @@ int main(int argc, char **argv)
 	uint64_t s0 = now_ns();
 	double behind;
 	uint64_t skipped;
-	rtp_stream(&L, up, &behind, &skipped);
+	rtp_stream(&L, &behind, &skipped);
 	double wall = (double)(now_ns() - s0) / 1e9;
 	double cpu1 = proc_cpu_s(L.pid, &sys1);
 	long rss1 = proc_rss_kb(L.pid);
