@@ -117,6 +117,21 @@ static int record_int(const struct copt_def *d, const struct config_compat_recor
 	return 0;
 }
 
+/*
+ * Options that older siproxd releases had and later dropped: distribution configs still carry
+ * them, so they get a precise note instead of a "did you mean" guess.
+ */
+static const char *obsolete_option(const char *key)
+{
+	static const struct { const char *key, *note; } gone[] = {
+		{ "log_calls", "calls are logged by plugin_logcall" },
+	};
+	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
+		if (strcmp(key, gone[i].key) == 0)
+			return gone[i].note;
+	return NULL;
+}
+
 static void apply_record(const struct config_compat_record *rec, void *ud)
 {
 	struct load_ctx *ctx = ud;
@@ -124,8 +139,13 @@ static void apply_record(const struct config_compat_record *rec, void *ud)
 	const struct copt_def *d = copt_find(rec->key, &idx);
 
 	if (!d) {
-		log_warn("%s:%u: unknown option \"%s\" ignored (did you mean \"%s\"?)",
-			 rec->file, rec->line, rec->key, copt_closest(rec->key));
+		const char *note = obsolete_option(rec->key);
+		if (note)
+			log_warn("%s:%u: option \"%s\" of older siproxd versions ignored: %s",
+				 rec->file, rec->line, rec->key, note);
+		else
+			log_warn("%s:%u: unknown option \"%s\" ignored (did you mean \"%s\"?)",
+				 rec->file, rec->line, rec->key, copt_closest(rec->key));
 		return;
 	}
 	if (!*rec->value) {

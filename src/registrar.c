@@ -561,6 +561,26 @@ static void aor_remove(struct registrar *reg, const char *aor, bool pending_only
 }
 
 void reg_reject_pending(struct registrar *reg, const char *aor) { aor_remove(reg, aor, true); }
+
+void reg_reject_pending_source(struct registrar *reg, const char *aor, const struct sockaddr_in *source)
+{
+	struct reg_key key;
+	struct reg_group *g;
+
+	if (!source) {
+		aor_remove(reg, aor, true);
+		return;
+	}
+	g = aor_group(reg, aor, &key);
+	/* Other phones of the AoR wait for their own registrar's answer (RFC 3261 §10). */
+	for (struct reg_entry *e = g ? g->head : NULL, *next; e; e = next) {
+		next = e->link[RIX_AOR].next;
+		if (!e->b.confirmed && e->b.source.sin_addr.s_addr == source->sin_addr.s_addr &&
+		    e->b.source.sin_port == source->sin_port)
+			entry_remove(reg, e);
+	}
+	reg_key_clear(&key);
+}
 void reg_unbind_all(struct registrar *reg, const char *aor) { aor_remove(reg, aor, false); }
 
 void reg_unbind(struct registrar *reg, const char *aor, const char *true_url)

@@ -67,6 +67,8 @@ struct reg_binding *reg_bind(struct registrar *reg, const char *aor, const char 
 struct reg_binding *reg_confirm(struct registrar *reg, const char *aor, const char *masq_url, int64_t lifetime);
 /* The registrar rejected or never answered: pending (never confirmed) bindings of aor go away. */
 void reg_reject_pending(struct registrar *reg, const char *aor);
+/* The same for the pending bindings of aor that one phone (the REGISTER's source) asked for; NULL: all. */
+void reg_reject_pending_source(struct registrar *reg, const char *aor, const struct sockaddr_in *source);
 void reg_unbind(struct registrar *reg, const char *aor, const char *true_url);
 void reg_unbind_all(struct registrar *reg, const char *aor);
 

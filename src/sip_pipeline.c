@@ -16,6 +16,7 @@
 #include "registrar.h"
 #include "sip_checks.h"
 #include "sip_message.h"
+#include "sip_obscure.h"
 #include "sip_register.h"
 #include "sip_response.h"
 #include "sip_rewrite.h"
@@ -226,10 +227,18 @@ static void step_classify(struct sip_pipeline *p, struct sip_ticket *t)
 	t->from_wan = t->dir == SIP_DIR_INCOMING;
 }
 
+/* netif reports 0.0.0.0 while the outbound interface has no address: nothing can reach the WAN. */
+static bool wan_up(const struct sip_pipeline *p)
+{
+	return p->ctx.outbound.s_addr != INADDR_ANY;
+}
+
 /* What every message from a phone toward the WAN gets. */
 static int rewrite_toward_wan(struct sip_pipeline *p, struct sip_ticket *t, bool contacts)
 {
-	if ((contacts && siprw_contact_masquerade(p, t) != 0) || siprw_callid_hide(p, t) != 0)
+	/* Hidden first: a marker after the token keeps the LAN address out of a looped call. */
+	if ((contacts && siprw_contact_masquerade(p, t) != 0) || siprw_callid_hide(p, t) != 0 ||
+	    sipobs_toward_wan(p, t) != 0)
 		return -1;
 	siprw_self_uris(p, t, true);
 	siprw_record_route_purge(p, t);
@@ -261,7 +270,8 @@ static enum sip_verdict request_to_phone(struct sip_pipeline *p, struct sip_tick
 
 static enum sip_verdict step_request_incoming(struct sip_pipeline *p, struct sip_ticket *t)
 {
-	/* After the lookup: a 404 must echo the To it was sent. */
+	/* After the lookup: a 404 must echo the To it was sent. Media sees the phone's Call-ID. */
+	sipobs_toward_phone(p, t);
 	if (siprw_callid_restore(p, t) != 0 || request_to_phone(p, t) != SIP_RELAY)
 		return SIP_DONE;
 	siprw_self_uris(p, t, false);
@@ -283,6 +293,11 @@ static enum sip_verdict step_request_outgoing(struct sip_pipeline *p, struct sip
 		if (!sipresp_authorize(p, t))
 			return SIP_DONE;
 		siprw_strip_credentials(p, t);
+	}
+	/* Before the table: a REGISTER that cannot leave must not hold a pending binding. */
+	if (reg && !wan_up(p)) {
+		sipresp_reply(p, t, 408, "outbound interface down");
+		return SIP_DONE;
 	}
 	if (reg && sipreg_outbound(p, t) != SIP_RELAY)
 		return SIP_DONE;
@@ -309,8 +324,11 @@ static bool response_to_phone(struct sip_pipeline *p, const struct sip_ticket *t
 
 static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket *t)
 {
+	osip_via_t *ours = osip_list_get(&t->msg->vias, 0);
 	char peer[64];
+	bool cut;
 
+	t->callid_cut = sipmsg_via_param(ours, SIPOBS_VIA_PARAM) != NULL;
 	if (sipvia_remove(p, t) != 0) {
 		log_info("dropped a %d response from %s: not sent through us, or its request expired, Call-ID %s",
 			 t->msg->status_code, peer_str(&t->from, peer, sizeof(peer)), t->call_id);
@@ -322,12 +340,14 @@ static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket 
 	}
 	if (t->dir == SIP_DIR_OUTGOING)
 		return rewrite_toward_wan(p, t, true) == 0 ? SIP_RELAY : SIP_DONE;
+	cut = sipobs_toward_phone(p, t);
 	if (siprw_callid_restore(p, t) != 0)
 		return SIP_DONE;
 	siprw_self_uris(p, t, false);
 	if (strcmp(sipmsg_cseq_method(t->msg), "REGISTER") == 0)
 		sipreg_response(p, t);
-	else if (creates_dialog(sipmsg_cseq_method(t->msg)) && siprw_record_route_add(p, t, false) != 0)
+	else if (creates_dialog(sipmsg_cseq_method(t->msg)) &&
+		 (siprw_record_route_add(p, t, false) != 0 || (cut && sipobs_mark_record_route(t) != 0)))
 		return SIP_DONE;
 	return SIP_RELAY;
 }
@@ -351,6 +371,8 @@ static enum sip_verdict step_handle(struct sip_pipeline *p, struct sip_ticket *t
 	if (MSG_IS_RESPONSE(t->msg))
 		return step_response(p, t);
 	sipvia_received(t);
+	if (t->dir == SIP_DIR_OUTGOING)
+		sipobs_route_seen(p, t);
 	siprw_route_preprocess(p, t);
 	/* OPTIONS to the proxy itself (no user part): a keep-alive or a probe, answered here. */
 	if (sipmsg_is_method(t->msg, "OPTIONS") && !t->msg->req_uri->username &&
@@ -375,14 +397,24 @@ static enum sip_verdict step_next_hop(struct sip_pipeline *p, struct sip_ticket 
 	char peer[64];
 
 	if (MSG_IS_RESPONSE(t->msg)) {
-		if (siproute_response(p, t) == 0)
+		if (siproute_response(p, t) != 0) {
+			log_info("dropped a %d response from %s: unusable Via, Call-ID %s", t->msg->status_code,
+				 peer_str(&t->from, peer, sizeof(peer)), t->call_id);
+			return SIP_DONE;
+		}
+		if (t->hop_lan || wan_up(p))
 			return SIP_RELAY;
-		log_info("dropped a %d response from %s: unusable Via, Call-ID %s", t->msg->status_code,
-			 peer_str(&t->from, peer, sizeof(peer)), t->call_id);
+		log_info("dropped a %d response for %s: the outbound interface has no address, Call-ID %s",
+			 t->msg->status_code, t->hop_host, t->call_id);
 		return SIP_DONE;
 	}
 	if (t->hop_known && t->hop_lan)
 		return SIP_RELAY;
+	/* The classic answer while the line is down; the phone retries later. */
+	if (!wan_up(p)) {
+		sipresp_reply_raw(p, t->raw, t->raw_len, &t->from, 408, "outbound interface down");
+		return SIP_DONE;
+	}
 	if (siproute_request(p, t) == 0)
 		return SIP_RELAY;
 	sipresp_reply_raw(p, t->raw, t->raw_len, &t->from, 400, "no usable next hop");

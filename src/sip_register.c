@@ -203,8 +203,29 @@ enum sip_verdict sipreg_outbound(struct sip_pipeline *p, struct sip_ticket *t)
 	return SIP_RELAY;
 }
 
+/*
+ * The phone the answered REGISTER came from: the Via it put (our hidden copy, now back on top),
+ * received/rport as we stamped them. That is the source its bindings were stored with.
+ */
+static const struct sockaddr_in *reg_answered_phone(const struct sip_ticket *t, struct sockaddr_in *sa)
+{
+	osip_via_t *via = osip_list_get(&t->msg->vias, 0);
+	const char *received = sipmsg_via_param(via, "received");
+	long rport = sipmsg_number(sipmsg_via_param(via, "rport"));
+	uint16_t port = rport > 0 && rport <= 65535 ? (uint16_t)rport : via ? sipmsg_port(via->port) : 0;
+
+	memset(sa, 0, sizeof(*sa));
+	if (!via || port == 0 || !sipmsg_ipv4(received && *received ? received : via->host, &sa->sin_addr))
+		return NULL;
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons(port);
+	return sa;
+}
+
 void sipreg_response(struct sip_pipeline *p, struct sip_ticket *t)
 {
+	struct sockaddr_in phone_buf;
+	const struct sockaddr_in *phone = reg_answered_phone(t, &phone_buf);
 	osip_message_t *m = t->msg;
 	osip_list_t *l = &m->contacts;
 	char aor[SIPREG_URI_MAX], masq[SIPREG_URI_MAX], true_url[SIPREG_URI_MAX];
@@ -215,7 +236,7 @@ void sipreg_response(struct sip_pipeline *p, struct sip_ticket *t)
 		return;
 	if (m->status_code >= 300) {
 		/* Not confirmed: incoming requests never reach a binding the registrar refused. */
-		reg_reject_pending(p->ctx.reg, aor);
+		reg_reject_pending_source(p->ctx.reg, aor, phone);
 		return;
 	}
 	for (int i = 0; i < osip_list_size(l); i++) {
@@ -234,6 +255,6 @@ void sipreg_response(struct sip_pipeline *p, struct sip_ticket *t)
 		log_debug(DBCLASS_REG, "registrar confirmed %s -> %s for %ld s", aor, true_url, life);
 		siprw_contact_uri(c, true_url);
 	}
-	/* Pending bindings the 2xx does not list were not accepted. */
-	reg_reject_pending(p->ctx.reg, aor);
+	/* This phone's pending bindings the 2xx does not list were not accepted. */
+	reg_reject_pending_source(p->ctx.reg, aor, phone);
 }

@@ -3,6 +3,7 @@
 #include "sip_rewrite.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "config.h"
 #include "registrar.h"
 #include "sip_message.h"
+#include "siphash.h"
 
 /* Longest URI or header value we build or keep. */
 #define SIPRW_MAX 1024
@@ -260,23 +262,71 @@ void siprw_self_uris(struct sip_pipeline *p, struct sip_ticket *t, bool toward_w
 	self_uri(m->to->url, toward_wan ? lan : wan, toward_wan ? wan : lan);
 }
 
+/*
+ * A Call-ID naming a phone's LAN address leaves as <number>-lan<token>@<public address>. The token
+ * is 16 hex digits: a tag, then the address XOR a keyed hash of the number, so the WAN learns
+ * nothing about the address, and each call's token differs. No table: every later message of the
+ * dialog, in either direction, brings the token back. A token we did not make (another proxy's,
+ * or ours from before a restart: the key is per process) fails the tag and stays as it is.
+ */
 #define CALLID_MARK "-lan"
+#define CALLID_TOKEN_LEN 16
+
+static uint64_t callid_pad(struct sip_pipeline *p, const char *number, size_t len)
+{
+	if (!p->callid_key_set) {
+		sip_random(p, p->callid_key, sizeof(p->callid_key));
+		p->callid_key_set = true;
+	}
+	return siphash24(p->callid_key, number, len);
+}
+
+static void callid_token_make(struct sip_pipeline *p, const char *number, struct in_addr a,
+			      char out[CALLID_TOKEN_LEN + 1])
+{
+	uint64_t pad = callid_pad(p, number, strlen(number));
+
+	snprintf(out, CALLID_TOKEN_LEN + 1, "%08x%08x", (unsigned)(pad >> 32),
+		 (unsigned)(ntohl(a.s_addr) ^ (uint32_t)pad));
+}
+
+/* The address hidden in the token at the end of number (len characters before the mark). */
+static bool callid_token_read(struct sip_pipeline *p, const char *number, size_t len, const char *token,
+			      struct in_addr *a)
+{
+	char hex[CALLID_TOKEN_LEN + 1];
+	unsigned long long v;
+	uint64_t pad;
+
+	for (size_t i = 0; i < CALLID_TOKEN_LEN; i++)
+		if (!isxdigit((unsigned char)token[i]))
+			return false;
+	memcpy(hex, token, CALLID_TOKEN_LEN);
+	hex[CALLID_TOKEN_LEN] = '\0';
+	v = strtoull(hex, NULL, 16);
+	pad = callid_pad(p, number, len);
+	if ((uint32_t)(v >> 32) != (uint32_t)(pad >> 32))
+		return false;
+	a->s_addr = htonl((uint32_t)v ^ (uint32_t)pad);
+	return true;
+}
 
 int siprw_callid_hide(struct sip_pipeline *p, struct sip_ticket *t)
 {
 	osip_call_id_t *c = t->msg->call_id;
-	char ip[INET_ADDRSTRLEN], *num;
+	char ip[INET_ADDRSTRLEN], token[CALLID_TOKEN_LEN + 1], *num;
 	struct in_addr a;
 	size_t n;
 
 	if (!c->host || !sipmsg_ipv4(c->host, &a) ||
 	    (a.s_addr != t->from.addr.sin_addr.s_addr && a.s_addr != p->ctx.inbound.s_addr))
 		return 0;
-	n = strlen(c->number) + sizeof(CALLID_MARK) + 8;
+	callid_token_make(p, c->number, a, token);
+	n = strlen(c->number) + sizeof(CALLID_MARK) + CALLID_TOKEN_LEN;
 	num = osip_malloc(n);
 	if (!num)
 		return -1;
-	snprintf(num, n, "%s" CALLID_MARK "%08x", c->number, (unsigned)ntohl(a.s_addr));
+	snprintf(num, n, "%s" CALLID_MARK "%s", c->number, token);
 	osip_free(c->number);
 	c->number = num;
 	osip_free(c->host);
@@ -287,21 +337,19 @@ int siprw_callid_hide(struct sip_pipeline *p, struct sip_ticket *t)
 int siprw_callid_restore(struct sip_pipeline *p, struct sip_ticket *t)
 {
 	osip_call_id_t *c = t->msg->call_id;
-	size_t n = c->number ? strlen(c->number) : 0, mark = strlen(CALLID_MARK);
-	char ip[INET_ADDRSTRLEN], hex[9], *end;
+	size_t n = c->number ? strlen(c->number) : 0, mark = strlen(CALLID_MARK), base;
+	char ip[INET_ADDRSTRLEN];
 	struct in_addr a;
-	unsigned long v;
 
-	if (!c->host || n < mark + 8 || strncmp(c->number + n - 8 - mark, CALLID_MARK, mark) != 0 ||
-	    strcmp(c->host, sip_ip_str(p->ctx.public_addr, ip, sizeof(ip))) != 0)
+	if (!c->host || n < mark + CALLID_TOKEN_LEN)
 		return 0;
-	memcpy(hex, c->number + n - 8, 9);
-	v = strtoul(hex, &end, 16);
-	if (*end != '\0')
+	base = n - CALLID_TOKEN_LEN - mark;
+	if (strncmp(c->number + base, CALLID_MARK, mark) != 0 ||
+	    strcmp(c->host, sip_ip_str(p->ctx.public_addr, ip, sizeof(ip))) != 0 ||
+	    !callid_token_read(p, c->number, base, c->number + base + mark, &a))
 		return 0;
-	a.s_addr = htonl((uint32_t)v);
 	osip_free(c->host);
 	c->host = osip_strdup(sip_ip_str(a, ip, sizeof(ip)));
-	c->number[n - 8 - mark] = '\0';
+	c->number[base] = '\0';
 	return c->host ? 0 : -1;
 }

@@ -223,6 +223,8 @@ static void send_failed(struct sip_pipeline *p, const char *raw, size_t raw_len,
  * A TCP request that waits for its connection. The transport reports within its connect timeout;
  * a slot is reused only when free or far older than that, so a late report never reaches the
  * wrong request. When every slot is young, the request goes without a report.
+ * A request sent after a lookup keeps the message and the lookup's other targets: a failed
+ * connect tries the next one (RFC 3263 §4.3) before the sender gets its 503.
  */
 struct tcp_wait {
 	struct sip_pipeline *p;
@@ -230,7 +232,63 @@ struct tcp_wait {
 	size_t raw_len;
 	struct sip_peer from;
 	int64_t at;
+	struct failover *next;    /* NULL: no other target */
 };
+
+/* What trying the next target of a lookup needs. */
+struct failover {
+	struct sip_peer to;
+	char *buf;
+	size_t len;
+	char host[256];
+	size_t n;                 /* targets left */
+	struct dns_target targets[];
+};
+
+static void failover_free(struct failover *f)
+{
+	if (f)
+		free(f->buf);
+	free(f);
+}
+
+/* The targets after the first one, with a copy of the message; NULL when there are none (or no memory). */
+static struct failover *failover_make(const struct sip_peer *to, const char *buf, size_t len, const char *host,
+				      const struct dns_target *targets, size_t n)
+{
+	struct failover *f;
+
+	if (n < 2 || !(f = calloc(1, sizeof(*f) + (n - 1) * sizeof(*targets))))
+		return NULL;
+	f->buf = malloc(len);
+	if (!f->buf) {
+		free(f);
+		return NULL;
+	}
+	memcpy(f->buf, buf, len);
+	f->len = len;
+	f->to = *to;
+	f->n = n - 1;
+	memcpy(f->targets, targets + 1, (n - 1) * sizeof(*targets));
+	snprintf(f->host, sizeof(f->host), "%s", host);
+	return f;
+}
+
+/* Moves f->to to the next target; false when none is left. */
+static bool failover_next(struct failover *f)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	if (!f || f->n == 0)
+		return false;
+	f->to.addr.sin_addr = f->targets[0].addr;
+	f->to.addr.sin_port = htons(f->targets[0].port);
+	memmove(f->targets, f->targets + 1, (f->n - 1) * sizeof(f->targets[0]));
+	f->n--;
+	log_info("trying the next address of %s: %s:%u", f->host, sip_ip_str(f->to.addr.sin_addr, ip, sizeof(ip)),
+		 ntohs(f->to.addr.sin_port));
+	return true;
+}
 
 #define SIPROUTE_TCP_WAIT_REUSE 64
 
@@ -241,9 +299,19 @@ struct tcp_wait *siproute_tcp_waits_create(size_t n)
 
 void siproute_tcp_waits_destroy(struct sip_pipeline *p)
 {
-	for (size_t i = 0; p->tcp_waits && i < p->ctx.max_tcp_waiting; i++)
+	for (size_t i = 0; p->tcp_waits && i < p->ctx.max_tcp_waiting; i++) {
 		free(p->tcp_waits[i].raw);
+		failover_free(p->tcp_waits[i].next);
+	}
 	free(p->tcp_waits);
+}
+
+static void tcp_wait_release(struct tcp_wait *w)
+{
+	free(w->raw);
+	w->raw = NULL;
+	failover_free(w->next);
+	w->next = NULL;
 }
 
 static struct tcp_wait *tcp_wait_take(struct sip_pipeline *p, const char *raw, size_t raw_len,
@@ -259,7 +327,7 @@ static struct tcp_wait *tcp_wait_take(struct sip_pipeline *p, const char *raw, s
 	if (!copy)
 		return NULL;
 	memcpy(copy, raw, raw_len);
-	free(w->raw);
+	tcp_wait_release(w);
 	*w = (struct tcp_wait){ .p = p, .raw = copy, .raw_len = raw_len, .from = *from, .at = now };
 	p->tcp_next = (p->tcp_next + 1) % p->ctx.max_tcp_waiting;
 	return w;
@@ -268,28 +336,48 @@ static struct tcp_wait *tcp_wait_take(struct sip_pipeline *p, const char *raw, s
 static void tcp_sent(void *ud, int status, int err)
 {
 	struct tcp_wait *w = ud;
+	struct failover *f = w->next;
 
 	if (!w->raw)
 		return;
 	if (status != 0) {
 		log_warn("TCP send failed: %s", strerror(err));
+		/* The slot stays ours: a report for this send comes here again. */
+		while (failover_next(f)) {
+			w->at = sip_now(w->p);
+			if (w->p->ctx.send(w->p->ctx.send_ud, &f->to, f->buf, f->len, tcp_sent, w) == 0)
+				return;
+		}
 		sipresp_reply_raw(w->p, w->raw, w->raw_len, &w->from, 503, "TCP send failed");
 	}
-	free(w->raw);
-	w->raw = NULL;
+	tcp_wait_release(w);
 }
 
+/* f (taken over, may be NULL): the lookup's other targets to try when this send fails. */
 static void send_now(struct sip_pipeline *p, const struct sip_peer *to, const char *buf, size_t len,
-		     const char *raw, size_t raw_len, const struct sip_peer *from, const char *host)
+		     const char *raw, size_t raw_len, const struct sip_peer *from, const char *host,
+		     struct failover *f)
 {
 	struct tcp_wait *w = raw && to->proto == SIP_PROTO_TCP ? tcp_wait_take(p, raw, raw_len, from) : NULL;
 
-	if (p->ctx.send(p->ctx.send_ud, to, buf, len, w ? tcp_sent : NULL, w) == 0)
-		return;
-	if (w) {
-		free(w->raw);
-		w->raw = NULL;
+	if (w)
+		w->next = f;
+	for (;;) {
+		if (p->ctx.send(p->ctx.send_ud, to, buf, len, w ? tcp_sent : NULL, w) == 0) {
+			if (!w)
+				failover_free(f);
+			return;
+		}
+		if (!failover_next(f))
+			break;
+		to = &f->to;
+		buf = f->buf;
+		len = f->len;
 	}
+	if (w)
+		tcp_wait_release(w);
+	else
+		failover_free(f);
 	send_failed(p, raw, raw_len, from, host, "send failed");
 }
 
@@ -301,7 +389,9 @@ static void wait_resolved(void *ud, int status, const struct dns_target *targets
 		w->to.addr.sin_family = AF_INET;
 		w->to.addr.sin_addr = targets[0].addr;
 		w->to.addr.sin_port = htons(targets[0].port);
-		send_now(w->p, &w->to, w->buf, w->len, w->raw, w->raw_len, &w->from, w->host);
+		/* Only requests fail over: a response has nobody to tell (RFC 3263 §5 retries are not done). */
+		send_now(w->p, &w->to, w->buf, w->len, w->raw, w->raw_len, &w->from, w->host,
+			 w->raw ? failover_make(&w->to, w->buf, w->len, w->host, targets, n) : NULL);
 	} else {
 		send_failed(w->p, w->raw, w->raw_len, &w->from, w->host, "name does not resolve");
 	}
@@ -369,7 +459,7 @@ void siproute_send(struct sip_pipeline *p, struct sip_ticket *t)
 		send_after_dns(p, t, buf, len);
 		return;
 	}
-	send_now(p, &t->to, buf, len, req ? t->raw : NULL, t->raw_len, &t->from, t->hop_host);
+	send_now(p, &t->to, buf, len, req ? t->raw : NULL, t->raw_len, &t->from, t->hop_host, NULL);
 	osip_free(buf);
 }
 

@@ -28,6 +28,8 @@ struct sip_pipeline {
 	struct dns_wait *waits;      /* lookups in flight, to cancel on destroy */
 	struct tcp_wait *tcp_waits;  /* ring of max_tcp_waiting requests sent over TCP */
 	size_t tcp_next;             /* the oldest slot */
+	unsigned char callid_key[16];   /* keys the hidden Call-ID token; drawn at its first use */
+	bool callid_key_set;
 };
 
 struct sip_ticket {
@@ -38,6 +40,8 @@ struct sip_ticket {
 	enum sip_dir dir;
 	bool from_wan;               /* arrived from the WAN side (fixed by the classification) */
 	unsigned acl;                /* ACL_ALLOW_* of the source */
+	bool callid_cut;             /* obscure_loops: the marker was cut on the way to the phone */
+	bool our_route;              /* obscure_loops: the request carried our Route (a dialog's) */
 	int64_t now;
 	char call_id[128];           /* for log lines */
 

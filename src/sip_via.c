@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "sip_message.h"
+#include "sip_obscure.h"
 #include "via_stash.h"
 
 /* Longest Via or URI text we handle. */
@@ -151,9 +152,11 @@ int sipvia_add(struct sip_pipeline *p, struct sip_ticket *t, bool toward_wan, bo
 	if (hide && sipmsg_is_method(t->msg, "ACK"))
 		while (sipmsg_via_count(t->msg) > 0)
 			sipmsg_via_pop(t->msg);
-	snprintf(value, sizeof(value), "SIP/2.0/%s %s:%d;branch=%s%s", t->hop_proto == SIP_PROTO_TCP ? "TCP" : "UDP",
+	/* The phone's response must get back the Call-ID marker obscure_loops cut. */
+	snprintf(value, sizeof(value), "SIP/2.0/%s %s:%d;branch=%s%s%s", t->hop_proto == SIP_PROTO_TCP ? "TCP" : "UDP",
 		 sip_ip_str(sip_seen_addr(p, toward_wan), ip, sizeof(ip)), p->ctx.cfg->sip_listen_port, branch,
-		 (p->ctx.cfg->use_rport & rport_bit) ? ";rport" : "");
+		 (p->ctx.cfg->use_rport & rport_bit) ? ";rport" : "",
+		 !toward_wan && t->callid_cut ? ";" SIPOBS_VIA_PARAM : "");
 	return sipmsg_via_push(t->msg, value);
 }
 

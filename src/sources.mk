@@ -16,6 +16,8 @@ src_libsiproxd_a_SOURCES = \
 	src/sip_route.c src/sip_route.h \
 	src/sip_pipeline.c src/sip_pipeline.h src/sip_ticket.h \
 	src/via_stash.c src/via_stash.h \
+	src/siphash.c src/siphash.h \
+	src/sip_obscure.c src/sip_obscure.h \
 	src/event_loop.c src/event_loop.h \
 	src/debug_port.c src/debug_port.h \
 	src/hmap.c src/hmap.h \

@@ -155,6 +155,17 @@ START_TEST(keys_match_whole_words)
 }
 END_TEST
 
+START_TEST(obsolete_key_explained)
+{
+	struct config c;
+	/* log_calls stands in the example file of older siproxd releases */
+	ck_assert_int_eq(load_text(&c, BASE "log_calls = 1\n"), 0);
+	ck_assert(logged("t.conf:3:", "option \"log_calls\" of older siproxd versions ignored"));
+	ck_assert(!logged("t.conf:3:", "did you mean"));
+	config_free(&c);
+}
+END_TEST
+
 START_TEST(unknown_key_suggests_closest)
 {
 	struct config c;
@@ -707,6 +718,7 @@ int main(void)
 	tcase_add_test(tc, values_containing_other_keys);
 	tcase_add_test(tc, keys_match_whole_words);
 	tcase_add_test(tc, unknown_key_suggests_closest);
+	tcase_add_test(tc, obsolete_key_explained);
 	tcase_add_test(tc, repeated_keys);
 	tcase_add_test(tc, integers_hex_leading_zero_negative);
 	tcase_add_test(tc, long_line_is_one_line);

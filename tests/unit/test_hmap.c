@@ -2,6 +2,7 @@
 #include "build_config.h"
 
 #include "hmap.h"
+#include "siphash.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -104,6 +105,21 @@ END_TEST
 START_TEST(test_random_large) { random_against_reference(7, REF_MAX, 60000, 601); }
 END_TEST
 
+/* The reference vectors of the SipHash paper (appendix A): key 00..0f, messages 00..(n-1). */
+START_TEST(test_siphash_vectors)
+{
+	unsigned char key[SIPHASH_KEY_LEN], msg[64];
+
+	for (int i = 0; i < 64; i++)
+		msg[i] = (unsigned char)i;
+	for (int i = 0; i < SIPHASH_KEY_LEN; i++)
+		key[i] = (unsigned char)i;
+	ck_assert_uint_eq(siphash24(key, msg, 0), 0x726fdb47dd0e0e31ull);
+	ck_assert_uint_eq(siphash24(key, msg, 15), 0xa129ca6149be45e5ull);
+	ck_assert_uint_eq(siphash24(key, msg, 8), 0x93f5f5799a932462ull);
+}
+END_TEST
+
 START_TEST(test_reserve)
 {
 	struct hmap m;
@@ -132,6 +148,7 @@ static Suite *hmap_suite(void)
 	tcase_add_test(tc, test_random_small);
 	tcase_add_test(tc, test_random_large);
 	tcase_add_test(tc, test_reserve);
+	tcase_add_test(tc, test_siphash_vectors);
 	suite_add_tcase(s, tc);
 	return s;
 }

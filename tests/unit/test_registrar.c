@@ -242,6 +242,30 @@ START_TEST(test_reject_pending_only)
 }
 END_TEST
 
+/* One phone's REGISTER refused: the other phones of the AoR keep their pending bindings. */
+START_TEST(test_reject_pending_of_one_source)
+{
+	struct registrar *reg = new_reg(10);
+	struct sockaddr_in six = src("10.0.0.6", 5060), other_port = src("10.0.0.7", 5062);
+
+	bind_ok(reg, "sip:bob@prov.example", "sip:bob@10.0.0.6", "sip:bob@wan:5062", "10.0.0.6", 4600, false);
+	bind_ok(reg, "sip:bob@prov.example", "sip:bob@10.0.0.7", "sip:bob@wan:5063", "10.0.0.7", 4600, false);
+	bind_ok(reg, "sip:eve@prov.example", "sip:eve@10.0.0.6", "sip:eve@wan", "10.0.0.6", 4600, false);
+
+	reg_reject_pending_source(reg, "sip:bob@prov.example", &six);
+	ck_assert_ptr_null(reg_find_contact(reg, "sip:bob@10.0.0.6"));
+	ck_assert_ptr_nonnull(reg_find_contact(reg, "sip:bob@10.0.0.7"));
+	ck_assert_ptr_nonnull(reg_find_contact(reg, "sip:eve@10.0.0.6"));   /* another AoR */
+	/* the same address with another port is another phone */
+	reg_reject_pending_source(reg, "sip:bob@prov.example", &other_port);
+	ck_assert_ptr_nonnull(reg_find_contact(reg, "sip:bob@10.0.0.7"));
+	reg_reject_pending_source(reg, "sip:bob@prov.example", NULL);
+	ck_assert_ptr_null(reg_find_contact(reg, "sip:bob@10.0.0.7"));
+	ck_assert_uint_eq(reg_count(reg), 1);
+	reg_destroy(reg);
+}
+END_TEST
+
 START_TEST(test_unbind)
 {
 	struct registrar *reg = new_reg(10);
@@ -717,6 +741,7 @@ static Suite *registrar_suite(void)
 	tcase_add_test(tc, test_reregister_refreshes);
 	tcase_add_test(tc, test_pending_until_confirmed);
 	tcase_add_test(tc, test_reject_pending_only);
+	tcase_add_test(tc, test_reject_pending_of_one_source);
 	tcase_add_test(tc, test_unbind);
 	tcase_add_test(tc, test_expiry_grace_and_pending);
 	tcase_add_test(tc, test_table_full);

@@ -261,6 +261,8 @@ static void env_conf(struct golden_env *e, const char *line)
 		e->cfg.ua_string = strdup(strchr(line, ' ') + 1);
 	else if (strcmp(k, "use_rport") == 0)
 		e->cfg.use_rport = atoi(v1);
+	else if (strcmp(k, "obscure_loops") == 0)
+		e->cfg.obscure_loops = atoi(v1);
 	else if (strcmp(k, "max_registrations") == 0)
 		e->cfg.max_registrations = atoi(v1);
 	else if (strcmp(k, "outbound_proxy") == 0) {
@@ -365,6 +367,12 @@ static void golden_run(struct golden_env *e, const char *in)
 			env_start(e);
 			ck_assert_int_eq(inet_pton(AF_INET, line + 8, &a), 1);
 			sip_pipeline_set_addrs(e->p, e->ctx.inbound, e->ctx.outbound, a);
+		} else if (strncmp(line, "%outbound ", 10) == 0) {
+			struct in_addr a;
+
+			env_start(e);
+			ck_assert_int_eq(inet_pton(AF_INET, line + 10, &a), 1);
+			sip_pipeline_set_addrs(e->p, e->ctx.inbound, a, a);
 		} else if (strncmp(line, "%from ", 6) == 0) {
 			char src[64], proto[8], local[32];
 			struct sip_peer from = { 0 };

@@ -4,10 +4,13 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "digest_auth.h"
@@ -349,6 +352,112 @@ START_TEST(test_destroy_with_lookup_pending)
 }
 END_TEST
 
+/* ---- RFC 3263 failover: a name with two addresses, the first one failing ---- */
+
+#define FAILOVER_BAD "127.0.0.21"
+#define FAILOVER_GOOD "127.0.0.22"
+
+/* A DNS server that answers every A question with the two addresses, in this order. */
+static void on_two_addresses(struct event_loop *el, int fd, unsigned events, void *ud)
+{
+	unsigned char q[512], r[600];
+	struct sockaddr_in from;
+	socklen_t flen = sizeof(from);
+	ssize_t len = recvfrom(fd, q, sizeof(q), 0, (struct sockaddr *)&from, &flen);
+	size_t o = 12;
+
+	(void)el;
+	(void)events;
+	(void)ud;
+	while (len > 0 && o < (size_t)len && q[o] != 0)
+		o += 1 + q[o];
+	o += 5;                                     /* root label, type, class */
+	if (len < 17 || o > (size_t)len || q[o - 4] != 0 || q[o - 3] != 1)
+		return;                                 /* only A questions get an answer */
+	memcpy(r, q, o);
+	r[2] = 0x81;
+	r[3] = 0x80;
+	r[6] = 0;
+	r[7] = 2;                                   /* two answers */
+	r[8] = r[9] = r[10] = r[11] = 0;
+	for (int i = 0; i < 2; i++) {
+		static const unsigned char head[] = { 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4 };
+
+		memcpy(r + o, head, sizeof(head));
+		inet_pton(AF_INET, i ? FAILOVER_GOOD : FAILOVER_BAD, r + o + sizeof(head));
+		o += sizeof(head) + 4;
+	}
+	sendto(fd, r, o, 0, (struct sockaddr *)&from, flen);
+}
+
+/* UDP to the first address fails at once; TCP to it is queued, then its connect fails. */
+static int fail_first(void *ud, const struct sip_peer *to, const char *buf, size_t len, sip_sent_fn done,
+		      void *done_ud)
+{
+	struct in_addr bad;
+
+	inet_pton(AF_INET, FAILOVER_BAD, &bad);
+	if (to->addr.sin_addr.s_addr == bad.s_addr && to->proto == SIP_PROTO_UDP)
+		return -1;
+	if (to->addr.sin_addr.s_addr == bad.s_addr) {
+		ck_assert_ptr_nonnull(done);
+		done(done_ud, -1, ECONNREFUSED);
+		return 0;
+	}
+	return keep_last(ud, to, buf, len, done, done_ud);
+}
+
+static void failover_case(enum sip_proto proto)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	struct sip_peer from = { .proto = proto };
+	struct dns_env d;
+	char msg[2048], servers[64], ip[INET_ADDRSTRLEN];
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+
+	dns_env_init(&d, "two.example");
+	sip_pipeline_destroy(d.e.p);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	ck_assert_int_eq(el_fd_add(d.el, fd, EL_READ, on_two_addresses, NULL), 0);
+	snprintf(servers, sizeof(servers), "127.0.0.1:%u", ntohs(sa.sin_port));
+	ck_assert_int_eq(dns_set_servers(d.dns, servers), 0);
+	{
+		struct sip_pipeline_ctx ctx = { .cfg = &d.e.cfg, .reg = d.e.reg, .dns = d.dns, .loop = d.el,
+						.send = fail_first, .send_ud = &d.e };
+
+		inet_pton(AF_INET, "10.0.0.1", &ctx.inbound);
+		inet_pton(AF_INET, "192.0.2.1", &ctx.outbound);
+		ctx.public_addr = ctx.outbound;
+		d.e.p = sip_pipeline_create(&ctx);
+		ck_assert_ptr_nonnull(d.e.p);
+	}
+	build_invite(msg, sizeof(msg), "INVITE", 1, "");
+	from.addr.sin_family = AF_INET;
+	from.addr.sin_port = htons(5060);
+	inet_pton(AF_INET, "10.0.0.5", &from.addr.sin_addr);
+	inet_pton(AF_INET, "10.0.0.1", &from.local);
+	sip_pipeline_input(d.e.p, msg, strlen(msg), &from);
+	for (int i = 0; i < 50 && d.e.sent == 0; i++)
+		el_run_once(d.el, 100);
+	ck_assert_int_eq(d.e.sent, 1);
+	ck_assert_msg(strncmp(d.e.last, "INVITE sip:bob@203.0.113.20 ", 28) == 0, "%s", d.e.last);
+	inet_ntop(AF_INET, &d.e.last_to.addr.sin_addr, ip, sizeof(ip));
+	ck_assert_str_eq(ip, FAILOVER_GOOD);
+	ck_assert_uint_eq(ntohs(d.e.last_to.addr.sin_port), 5070);
+	el_fd_del(d.el, fd);
+	close(fd);
+	dns_env_free(&d);
+}
+
+START_TEST(test_failover_udp_send_fails_at_once) { failover_case(SIP_PROTO_UDP); }
+END_TEST
+
+START_TEST(test_failover_tcp_connect_fails) { failover_case(SIP_PROTO_TCP); }
+END_TEST
+
 /* Every message of the fuzz seed corpus, from the LAN and from the WAN, with a phone registered: the sanitizers watch. */
 START_TEST(test_fuzz_corpus_replay)
 {
@@ -407,6 +516,8 @@ int main(void)
 	tcase_add_test(tc, test_next_hop_name_resolved_in_loop);
 	tcase_add_test(tc, test_next_hop_name_unresolvable_503);
 	tcase_add_test(tc, test_destroy_with_lookup_pending);
+	tcase_add_test(tc, test_failover_udp_send_fails_at_once);
+	tcase_add_test(tc, test_failover_tcp_connect_fails);
 	tcase_add_test(tc, test_fuzz_corpus_replay);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
