@@ -362,7 +362,8 @@ static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket 
 	bool cut;
 
 	t->callid_cut = sipmsg_via_param(ours, SIPOBS_VIA_PARAM) != NULL;
-	if (sipvia_remove(p, t) != 0) {
+	int kept = sipvia_remove(p, t);
+	if (kept < 0) {
 		log_info("dropped a %d response from %s: not sent through us, or its request expired, Call-ID %s",
 			 t->msg->status_code, peer_str(&t->from, peer, sizeof(peer)), t->call_id);
 		return SIP_DONE;
@@ -370,6 +371,12 @@ static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket 
 	if (t->dir == SIP_DIR_OUTGOING && response_to_phone(p, t)) {
 		t->dir = SIP_DIR_INCOMING;     /* phone to phone: stays on the LAN as it is */
 		return SIP_RELAY;
+	}
+	/* Toward the WAN only with the Vias we kept: a phone's own lower Vias are never trusted. */
+	if (t->dir == SIP_DIR_OUTGOING && kept != 1) {
+		log_info("dropped a %d response from %s: its request is not known (expired?), Call-ID %s",
+			 t->msg->status_code, peer_str(&t->from, peer, sizeof(peer)), t->call_id);
+		return SIP_DONE;
 	}
 	if (t->dir == SIP_DIR_OUTGOING && response_via_names_lan(p, t)) {
 		log_info("dropped a %d response from %s: a Via toward the WAN names a LAN host, Call-ID %s",
@@ -493,13 +500,17 @@ static enum sip_verdict step_body(struct sip_pipeline *p, struct sip_ticket *t)
 	return SIP_DONE;
 }
 
-/* Our Via on requests (hiding the phones' Vias toward the WAN), then out. */
+/*
+ * Our Via on requests, then out. Toward the WAN the phones' Vias are hidden; toward a phone the
+ * WAN requester's Vias are kept aside, so its response carries exactly those back.
+ */
 static void step_send(struct sip_pipeline *p, struct sip_ticket *t)
 {
 	bool toward_wan = !t->hop_lan;
 
 	if (MSG_IS_REQUEST(t->msg) &&
-	    sipvia_add(p, t, toward_wan, toward_wan && t->dir == SIP_DIR_OUTGOING) != 0) {
+	    sipvia_add(p, t, toward_wan, toward_wan && t->dir == SIP_DIR_OUTGOING,
+		       !toward_wan && t->dir == SIP_DIR_INCOMING) != 0) {
 		sipresp_reply_raw(p, t->raw, t->raw_len, &t->from, 500, "cannot add our Via");
 		return;
 	}
