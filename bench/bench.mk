@@ -7,3 +7,5 @@ bench_regbench_SOURCES = bench/regbench.c
 noinst_PROGRAMS += bench/pipebench
 bench_pipebench_SOURCES = bench/pipebench.c
 bench_pipebench_LDADD = src/libsiproxd.a $(DEPS_LIBS)
+noinst_PROGRAMS += bench/callload
+bench_callload_SOURCES = bench/callload.c
