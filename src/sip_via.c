@@ -187,17 +187,13 @@ int sipvia_add(struct sip_pipeline *p, struct sip_ticket *t, bool toward_wan, bo
 int sipvia_remove(struct sip_pipeline *p, struct sip_ticket *t)
 {
 	osip_via_t *via = osip_list_get(&t->msg->vias, 0);
-	const char *branch, *lines, *nl, *method = sipmsg_cseq_method(t->msg);
-	char copy[SIPVIA_MAX], key[SIPVIA_MAX] = "";
-	/* CANCEL shares the INVITE's branch, whose responses are still to come. */
-	bool over = t->msg->status_code >= 200 && strcmp(method, "INVITE") != 0 && strcmp(method, "CANCEL") != 0;
+	const char *branch, *lines, *nl;
+	char copy[SIPVIA_MAX];
 
 	if (!via || !sip_is_me(p, via->host, via->port))
 		return -1;
 	branch = sipmsg_via_param(via, "branch");
 	lines = branch ? via_stash_get(p->stash, branch, t->now) : NULL;
-	if (lines && over && strlen(branch) < sizeof(key))
-		memcpy(key, branch, strlen(branch) + 1);
 	sipmsg_via_pop(t->msg);
 	if (!lines)
 		return sipmsg_via_count(t->msg) > 0 ? 0 : -1;
@@ -221,8 +217,5 @@ int sipvia_remove(struct sip_pipeline *p, struct sip_ticket *t)
 			return -1;
 		}
 	}
-	/* Done with the lines: a finished transaction's entry goes now rather than after its 64 s. */
-	if (*key)
-		via_stash_drop(p->stash, key);
 	return 1;
 }

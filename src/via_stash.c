@@ -7,7 +7,7 @@
 
 /* key and vias share one allocation ("key\0vias\0"): one malloc and one free per request. */
 struct stash_entry {
-	char *key;             /* NULL: a hole left by via_stash_drop(), reclaimed when it reaches head */
+	char *key;
 	char *vias;
 	uint64_t hash;         /* of key: a chain walk compares keys only when the hashes agree */
 	int64_t until;
@@ -17,8 +17,7 @@ struct stash_entry {
 /* Entries live in a ring in insertion order, so the oldest one is always at head. */
 struct via_stash {
 	struct stash_entry *ring;
-	size_t max, head, count;   /* count: ring slots in use, holes included */
-	size_t holes;
+	size_t max, head, count;
 	size_t *buckets;       /* index + 1 of the first entry, 0 = empty */
 	size_t nbuckets;
 };
@@ -76,26 +75,16 @@ static struct stash_entry *stash_find(struct via_stash *s, const char *key, uint
 	return NULL;
 }
 
-/* Takes the entry out of its bucket's chain and frees its text; the ring slot becomes a hole. */
-static void stash_unlink(struct via_stash *s, struct stash_entry *e)
+static void stash_drop_oldest(struct via_stash *s)
 {
-	size_t *link = stash_bucket(s, e->hash), idx = (size_t)(e - s->ring) + 1;
+	struct stash_entry *e = &s->ring[s->head];
+	size_t *link = stash_bucket(s, e->hash);
 
-	while (*link != idx)
+	while (*link != s->head + 1)
 		link = &s->ring[*link - 1].chain;
 	*link = e->chain;
 	free(e->key);
 	memset(e, 0, sizeof(*e));
-}
-
-static void stash_drop_oldest(struct via_stash *s)
-{
-	struct stash_entry *e = &s->ring[s->head];
-
-	if (e->key)
-		stash_unlink(s, e);
-	else
-		s->holes--;
 	s->head = (s->head + 1) % s->max;
 	s->count--;
 }
@@ -129,8 +118,7 @@ int via_stash_put(struct via_stash *s, const char *branch, const char *vias, int
 		e->until = now + ttl;
 		return 0;
 	}
-	/* Holes (until 0) at head go at once; a full ring drops its oldest entry. */
-	while (s->count > 0 && (s->count == s->max || now > s->ring[s->head].until || !s->ring[s->head].key))
+	while (s->count > 0 && (s->count == s->max || now > s->ring[s->head].until))
 		stash_drop_oldest(s);
 	slot = (s->head + s->count) % s->max;
 	e = &s->ring[slot];
@@ -154,17 +142,7 @@ const char *via_stash_get(struct via_stash *s, const char *branch, int64_t now)
 	return e->vias;
 }
 
-void via_stash_drop(struct via_stash *s, const char *branch)
-{
-	struct stash_entry *e = stash_find(s, branch, stash_hash(branch));
-
-	if (e) {
-		stash_unlink(s, e);
-		s->holes++;
-	}
-}
-
 size_t via_stash_count(const struct via_stash *s)
 {
-	return s->count - s->holes;
+	return s->count;
 }

@@ -15,12 +15,6 @@ void via_stash_destroy(struct via_stash *s);
 int via_stash_put(struct via_stash *s, const char *branch, const char *vias, int64_t now, int64_t ttl);
 /* The stored Via lines, or NULL when unknown or expired. Valid until the next put. */
 const char *via_stash_get(struct via_stash *s, const char *branch, int64_t now);
-/*
- * Forgets branch at once (nothing when unknown): a non-INVITE transaction is over with its final
- * response, and a retransmitted request stashes its Vias again.
- */
-void via_stash_drop(struct via_stash *s, const char *branch);
-/* Entries held, dropped ones not counted. */
 size_t via_stash_count(const struct via_stash *s);
 
 #endif

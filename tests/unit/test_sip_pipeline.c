@@ -104,36 +104,6 @@ START_TEST(test_stash_put_get_expire_evict)
 }
 END_TEST
 
-START_TEST(test_stash_drop_leaves_a_reusable_hole)
-{
-	struct via_stash *s = via_stash_create(3);
-
-	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(via_stash_put(s, "b1", "v1\n", 100, 64), 0);
-	ck_assert_int_eq(via_stash_put(s, "b2", "v2\n", 100, 64), 0);
-	ck_assert_int_eq(via_stash_put(s, "b3", "v3\n", 100, 64), 0);
-	via_stash_drop(s, "b2");                                  /* in the middle of the ring */
-	via_stash_drop(s, "nope");                                /* unknown: nothing happens */
-	ck_assert_uint_eq(via_stash_count(s), 2);
-	ck_assert_ptr_null(via_stash_get(s, "b2", 101));
-	ck_assert_str_eq(via_stash_get(s, "b1", 101), "v1\n");
-	ck_assert_str_eq(via_stash_get(s, "b3", 101), "v3\n");
-	via_stash_drop(s, "b1");                                  /* at head: the next put reclaims both holes */
-	ck_assert_int_eq(via_stash_put(s, "b4", "v4\n", 101, 64), 0);
-	ck_assert_int_eq(via_stash_put(s, "b5", "v5\n", 101, 64), 0);
-	ck_assert_uint_eq(via_stash_count(s), 3);
-	ck_assert_str_eq(via_stash_get(s, "b3", 101), "v3\n");  /* no live entry was evicted for them */
-	ck_assert_str_eq(via_stash_get(s, "b4", 101), "v4\n");
-	ck_assert_str_eq(via_stash_get(s, "b5", 101), "v5\n");
-	via_stash_drop(s, "b4");
-	ck_assert_int_eq(via_stash_put(s, "b2", "v2b\n", 102, 64), 0);  /* full ring with a hole: b3 goes */
-	ck_assert_ptr_null(via_stash_get(s, "b3", 102));
-	ck_assert_str_eq(via_stash_get(s, "b2", 102), "v2b\n");
-	ck_assert_str_eq(via_stash_get(s, "b5", 102), "v5\n");
-	via_stash_destroy(s);
-}
-END_TEST
-
 static osip_message_t *parse_text(const char *text)
 {
 	osip_message_t *m;
@@ -566,7 +536,6 @@ int main(void)
 	tcase_add_test(tc, test_raw_long_line_and_nul);
 	tcase_add_test(tc, test_raw_part_with_two_content_types);
 	tcase_add_test(tc, test_stash_put_get_expire_evict);
-	tcase_add_test(tc, test_stash_drop_leaves_a_reusable_hole);
 	tcase_add_test(tc, test_max_forwards);
 	tcase_add_test(tc, test_registrar_challenge_then_accept);
 	tcase_add_test(tc, test_auth_all_challenges_invite_not_ack);
