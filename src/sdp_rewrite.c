@@ -225,7 +225,7 @@ static void remove_ice(osip_list_t *attrs)
 static int set_conn(sdp_connection_t *c, const char *addr)
 {
 	/* 0.0.0.0 is hold (RFC 2543): the other side must keep seeing it */
-	if (c == NULL || strcmp(c->c_addr, "0.0.0.0") == 0)
+	if (c == NULL || c->c_addr == NULL || strcmp(c->c_addr, "0.0.0.0") == 0)
 		return 0;
 	return set_str(&c->c_addr, addr);
 }
@@ -243,22 +243,23 @@ static int apply_plan(sdp_message_t *sdp, const struct sdp_plan *plan, struct in
 	for (size_t i = 0; i < plan->n; i++) {
 		sdp_media_t *m = osip_list_get(&sdp->m_medias, (int)i);
 		remove_ice(&m->a_attributes);
-		if (!plan->media[i].enabled)
-			continue;
+		/* a disabled stream gets no ports, but its c= and a=rtcp must not show the LAN either */
+		bool enabled = plan->media[i].enabled;
 		snprintf(num, sizeof(num), "%u", plan->ports[i]);
-		if (set_str(&m->m_port, num) < 0)
+		if (enabled && set_str(&m->m_port, num) < 0)
 			return -1;
 		for (int k = 0; k < osip_list_size(&m->c_connections); k++)
 			if (set_conn(osip_list_get(&m->c_connections, k), addr) < 0)
 				return -1;
 		sdp_attribute_t *rtcp = (sdp_attribute_t *)find_attr(&m->a_attributes, "rtcp");
-		if (rtcp != NULL) {
+		if (rtcp != NULL && rtcp->a_att_value != NULL) {
 			/* keep the RFC 3605 form: with an address only if the phone gave one */
+			unsigned port = enabled ? plan->ports[i] + 1u : (unsigned)strtoul(rtcp->a_att_value, NULL, 10);
 			bool with_addr = strchr(rtcp->a_att_value, ' ') != NULL;
 			if (with_addr)
-				snprintf(rtcp_val, sizeof(rtcp_val), "%u IN IP4 %s", plan->ports[i] + 1u, addr);
+				snprintf(rtcp_val, sizeof(rtcp_val), "%u IN IP4 %s", port, addr);
 			else
-				snprintf(rtcp_val, sizeof(rtcp_val), "%u", plan->ports[i] + 1u);
+				snprintf(rtcp_val, sizeof(rtcp_val), "%u", port);
 			if (set_str(&rtcp->a_att_value, rtcp_val) < 0)
 				return -1;
 		}

@@ -114,6 +114,7 @@ static const struct golden goldens[] = {
 	{ "hold_c0", "offer_lan", RTP_SIDE_LAN, "application/SDP" },
 	{ "sendonly", NULL, RTP_SIDE_LAN, NULL },
 	{ "port0", NULL, RTP_SIDE_LAN, "application/sdp" },
+	{ "port0_conn", NULL, RTP_SIDE_LAN, "application/sdp" },
 	{ "two_mlines", NULL, RTP_SIDE_WAN, "application/sdp" },
 	{ "ice_removed", NULL, RTP_SIDE_LAN, "application/sdp" },
 	{ "rtcp_attr", NULL, RTP_SIDE_LAN, "application/sdp" },
