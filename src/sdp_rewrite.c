@@ -32,8 +32,10 @@ bool sdp_rewrite_applies(bool is_request, const char *method, int status, const 
 				return true;
 		return false;
 	}
+	/* PRACK too: RFC 3262 §5 answers an offer in a PRACK in its 200, which must not carry LAN addresses */
 	return status >= 100 && status < 300 && cseq_method != NULL &&
-		(strcmp(cseq_method, "INVITE") == 0 || strcmp(cseq_method, "UPDATE") == 0);
+		(strcmp(cseq_method, "INVITE") == 0 || strcmp(cseq_method, "UPDATE") == 0 ||
+		 strcmp(cseq_method, "PRACK") == 0);
 }
 
 const char *sdp_rw_status_str(enum sdp_rw_status st)

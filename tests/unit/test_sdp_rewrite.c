@@ -209,7 +209,9 @@ START_TEST(test_applies)
 	ck_assert(!sdp_rewrite_applies(true, "BYE", 0, "BYE"));
 	ck_assert(sdp_rewrite_applies(false, NULL, 183, "INVITE"));
 	ck_assert(sdp_rewrite_applies(false, NULL, 200, "UPDATE"));
-	ck_assert(!sdp_rewrite_applies(false, NULL, 200, "PRACK"));
+	/* RFC 3262 §5: an offer in a PRACK is answered in its 200 */
+	ck_assert(sdp_rewrite_applies(false, NULL, 200, "PRACK"));
+	ck_assert(!sdp_rewrite_applies(false, NULL, 200, "MESSAGE"));
 	ck_assert(!sdp_rewrite_applies(false, NULL, 488, "INVITE"));
 	ck_assert(!sdp_rewrite_applies(false, NULL, 200, NULL));
 }
