@@ -354,7 +354,8 @@ static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket 
 
 /*
  * Relaying REGISTERs that reach us from the Internet would let anybody register with a provider
- * through us; only a hosts_allow_reg list that names the source allows it. With one shared
+ * through us, and taking them as the registrar would let anybody fill the table or add a contact
+ * to a phone's AoR; only a hosts_allow_reg list that names the source allows it. With one shared
  * address for both sides the arrival address cannot tell, and the ACLs alone decide.
  */
 static bool register_from_wan(const struct sip_pipeline *p, const struct sip_ticket *t)
@@ -381,12 +382,13 @@ static enum sip_verdict step_handle(struct sip_pipeline *p, struct sip_ticket *t
 		return SIP_DONE;
 	}
 	if (sipmsg_is_method(t->msg, "REGISTER")) {
-		if (sipreg_for_me(p, t))
-			return sipreg_registrar(p, t);
+		/* Also for us as the registrar: every binding is treated as a phone on the LAN. */
 		if (register_from_wan(p, t)) {
-			sipresp_reply(p, t, 403, "REGISTER relayed from the WAN side");
+			sipresp_reply(p, t, 403, "REGISTER from the WAN side");
 			return SIP_DONE;
 		}
+		if (sipreg_for_me(p, t))
+			return sipreg_registrar(p, t);
 		t->dir = SIP_DIR_OUTGOING;    /* only phones register through us */
 	}
 	return t->dir == SIP_DIR_INCOMING ? step_request_incoming(p, t) : step_request_outgoing(p, t);
