@@ -5,7 +5,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD="$TOP/build"
 
 # Debian packages the build and the tests need.
-SETUP_PACKAGES=(autoconf automake libtool pkg-config libosip2-dev libconfuse-dev libpcre2-dev
+SETUP_PACKAGES=(gcc make autoconf automake libtool pkg-config libosip2-dev libconfuse-dev libpcre2-dev
 	libc-ares-dev check sip-tester iproute2 netcat-openbsd tshark clang)
 
 setup_packages() {

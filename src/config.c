@@ -266,8 +266,8 @@ static void check_rtp_ports(struct config *cfg, struct load_ctx *ctx)
 	struct cfg_origin lo = origin_of(store, lo_i, 0), hi = origin_of(store, hi_i, 0);
 
 	/*
-	 * rtp_port_high bounds the RTP (even) port; the top pair's RTCP may use high + 1. So an odd
-	 * high such as the classic 7070-7089 loses nothing: a note in the CONFIG debug class only.
+	 * rtp_port_high bounds the RTP (even) port and the top pair's RTCP may use high + 1, so an odd
+	 * high such as the classic 7070-7089 is kept as written (the port pool takes even ports only).
 	 */
 	if (cfg->rtp_port_low & 1) {
 		if (lo.line)
@@ -275,13 +275,6 @@ static void check_rtp_ports(struct config *cfg, struct load_ctx *ctx)
 				 cfg->rtp_port_low, cfg->rtp_port_low + 1);
 		cfg->rtp_port_low++;
 		cfg_opt_setnint(cfg_getopt(store->tree, "rtp_port_low"), cfg->rtp_port_low, 0);
-	}
-	if (cfg->rtp_port_high & 1) {
-		if (hi.line)
-			log_debug(DBCLASS_CONFIG, "%s:%u: rtp_port_high %d is odd: RTP up to %d, its RTCP on %d",
-				  hi.file, hi.line, cfg->rtp_port_high, cfg->rtp_port_high - 1, cfg->rtp_port_high);
-		cfg->rtp_port_high--;
-		cfg_opt_setnint(cfg_getopt(store->tree, "rtp_port_high"), cfg->rtp_port_high, 0);
 	}
 	if (cfg->rtp_port_low > cfg->rtp_port_high) {
 		char hi_at[32];

@@ -2,6 +2,7 @@
 #include "build_config.h"
 #include "sip_checks.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -50,6 +51,48 @@ static bool raw_first_line_ok(const char *buf, size_t len)
 	return words == 3;
 }
 
+/* The line at s (up to end), without its line break; returns where the next line starts. */
+static const char *raw_line(const char *s, const char *end, size_t *n)
+{
+	const char *nl = memchr(s, '\n', (size_t)(end - s));
+	const char *stop = nl ? nl : end;
+
+	*n = (size_t)(stop - s);
+	if (*n > 0 && s[*n - 1] == '\r')
+		(*n)--;
+	return nl ? nl + 1 : end;
+}
+
+/*
+ * A body part (the header block after a "--boundary" line) with two Content-Type headers: valid
+ * MIME has one, and libosip2 loses the first one's memory when it meets the second (any header
+ * whose name begins with "Content-Type" counts), a leak any peer could repeat with every packet.
+ */
+static bool raw_part_repeats_content_type(const char *body, const char *end)
+{
+	const char *s = body;
+	size_t n;
+
+	while (s < end) {
+		const char *line = s;
+		unsigned types = 0;
+
+		s = raw_line(s, end, &n);
+		if (n < 2 || memcmp(line, "--", 2) != 0)
+			continue;
+		while (s < end) {
+			line = s;
+			s = raw_line(s, end, &n);
+			if (n == 0)
+				break;
+			/* libosip2 compares only the first 12 characters of a part's header name. */
+			if (n >= 12 && strncasecmp(line, "content-type", 12) == 0 && ++types > 1)
+				return true;
+		}
+	}
+	return false;
+}
+
 enum sipchk_raw_result sipchk_raw(const char *buf, size_t len, const char **why)
 {
 	size_t line = 0, head_end = len;
@@ -79,23 +122,81 @@ enum sipchk_raw_result sipchk_raw(const char *buf, size_t len, const char **why)
 			return SIPCHK_RAW_BAD;
 		}
 	}
+	if (end && raw_part_repeats_content_type(end + 4, buf + len)) {
+		*why = "a body part with two Content-Type headers";
+		return SIPCHK_RAW_BAD;
+	}
 	return SIPCHK_RAW_OK;
 }
 
-static bool uri_has_host(const osip_uri_t *u)
+/* A host we could send to or name in a header: a token of name characters, or an IPv6 reference. */
+static bool host_ok(const char *h)
 {
-	return u && u->host && u->host[0];
+	size_t n = h ? strlen(h) : 0;
+
+	if (n == 0 || n > 255)
+		return false;
+	if (h[0] == '[')
+		return n > 2 && h[n - 1] == ']' && strspn(h + 1, "0123456789abcdefABCDEF:.") == n - 2;
+	return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") == n;
+}
+
+/* An RFC 3261 token, as a media type and subtype must be. */
+static bool token_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	return n > 0 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~") == n;
+}
+
+/* Absent, or a number 1..65535 (an empty port, as in "host:", serialises into text no parser takes). */
+static bool port_ok(const char *port)
+{
+	return !port || (port[0] && sipmsg_port(port) != 0);
+}
+
+static bool uri_ok(const osip_uri_t *u)
+{
+	return u && host_ok(u->host) && port_ok(u->port);
+}
+
+bool sipchk_via_ok(const osip_via_t *via)
+{
+	osip_via_t *again = NULL;
+	char *s = NULL;
+	bool ok;
+
+	if (!via || !via->protocol || !host_ok(via->host) || !port_ok(via->port) ||
+	    osip_via_to_str(via, &s) != 0)
+		return false;
+	/* What we copy into a response or keep in a relayed request must read back as a Via. */
+	ok = osip_via_init(&again) == 0 && osip_via_parse(again, s) == 0 && again->host &&
+	     strcmp(again->host, via->host) == 0;
+	osip_via_free(again);
+	osip_free(s);
+	return ok;
 }
 
 int sipchk_parsed(const osip_message_t *m, const char **why)
 {
 	bool req = MSG_IS_REQUEST(m);
 	int bad = req ? 400 : -1;
+	size_t vias = sipmsg_via_count(m);
 
-	if (sipmsg_via_count(m) == 0) {
+	if (vias == 0) {
 		*why = "no Via";
 		return -1;
 	}
+	/* Without a usable top Via there is nowhere sane to answer; broken lower ones get a 400. */
+	if (!sipchk_via_ok(osip_list_get(&m->vias, 0))) {
+		*why = "unusable top Via";
+		return -1;
+	}
+	for (size_t i = 1; i < vias; i++)
+		if (!sipchk_via_ok(osip_list_get(&m->vias, (int)i))) {
+			*why = "unusable Via";
+			return bad;
+		}
 	if (!m->call_id || !m->call_id->number || !m->call_id->number[0]) {
 		*why = "no Call-ID";
 		return bad;
@@ -104,9 +205,22 @@ int sipchk_parsed(const osip_message_t *m, const char **why)
 		*why = "bad CSeq";
 		return bad;
 	}
-	if (!m->from || !uri_has_host(m->from->url) || !m->to || !uri_has_host(m->to->url)) {
-		*why = "From or To without a host";
+	if (!m->from || !uri_ok(m->from->url) || !m->to || !uri_ok(m->to->url)) {
+		*why = "From or To without a usable host and port";
 		return bad;
+	}
+	if (m->content_type && (!token_ok(m->content_type->type) || !token_ok(m->content_type->subtype))) {
+		*why = "unusable Content-Type";
+		return bad;
+	}
+	for (int i = 0; i < osip_list_size(&m->contacts); i++) {
+		const osip_contact_t *c = osip_list_get(&m->contacts, i);
+
+		/* "Contact: *" has no URI. */
+		if (c && c->url && !uri_ok(c->url)) {
+			*why = "Contact without a usable host and port";
+			return bad;
+		}
 	}
 	if (!req)
 		return 0;
@@ -115,8 +229,8 @@ int sipchk_parsed(const osip_message_t *m, const char **why)
 		return 400;
 	}
 	if (!m->req_uri || !m->req_uri->scheme || strcasecmp(m->req_uri->scheme, "sip") != 0 ||
-	    !uri_has_host(m->req_uri)) {
-		*why = "Request-URI is not a sip: URI with a host";
+	    !uri_ok(m->req_uri)) {
+		*why = "Request-URI is not a sip: URI with a usable host and port";
 		return 416;
 	}
 	return 0;

@@ -47,6 +47,16 @@ osip_message_t *sipmsg_parse(const char *buf, size_t len)
 	return m;
 }
 
+bool sipmsg_parses(const char *buf, size_t len)
+{
+	osip_message_t *m = sipmsg_parse(buf, len);
+
+	if (!m)
+		return false;
+	osip_message_free(m);
+	return true;
+}
+
 int sipmsg_serialize(osip_message_t *m, char **out, size_t *len)
 {
 	/* libosip2 would hand back the original text unless told that the structure changed. */

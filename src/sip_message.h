@@ -12,6 +12,9 @@
 /* Initialises libosip2's parser tables once per process. */
 void sipmsg_init(void);
 
+/* Does buf parse as a SIP message? libosip2 accepts text it cannot write back the same way. */
+bool sipmsg_parses(const char *buf, size_t len);
+
 /* Parses buf (not NUL-terminated). Returns the message or NULL. */
 osip_message_t *sipmsg_parse(const char *buf, size_t len);
 /* Serialises m after any change; *out is freed with osip_free(). Returns 0 or -1. */

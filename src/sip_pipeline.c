@@ -322,6 +322,39 @@ static bool response_to_phone(struct sip_pipeline *p, const struct sip_ticket *t
 	return via && sipmsg_ipv4(received && *received ? received : via->host, &a) && reg_find_source(p->ctx.reg, a);
 }
 
+static bool names_lan_host(struct sip_pipeline *p, const struct sip_ticket *t, const char *s)
+{
+	struct in_addr a;
+
+	return sipmsg_ipv4(s, &a) && (a.s_addr == t->from.addr.sin_addr.s_addr || a.s_addr == p->ctx.inbound.s_addr ||
+				      reg_find_source(p->ctx.reg, a));
+}
+
+/*
+ * Does a Via left on a response from the LAN name a LAN host (the sender, our inbound address, a
+ * phone with a binding) as its host or in a parameter? The requester on the WAN cannot have written
+ * that, and we hide our phones' Vias on the way out, so such a response is forged or garbled;
+ * sending it would leak the address.
+ */
+static bool response_via_names_lan(struct sip_pipeline *p, const struct sip_ticket *t)
+{
+	for (int i = 0; i < osip_list_size(&t->msg->vias); i++) {
+		osip_via_t *via = osip_list_get(&t->msg->vias, i);
+
+		if (!via)
+			continue;
+		if (names_lan_host(p, t, via->host))
+			return true;
+		for (int j = 0; j < osip_list_size(&via->via_params); j++) {
+			osip_generic_param_t *gp = osip_list_get(&via->via_params, j);
+
+			if (gp && names_lan_host(p, t, gp->gvalue))
+				return true;
+		}
+	}
+	return false;
+}
+
 static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket *t)
 {
 	osip_via_t *ours = osip_list_get(&t->msg->vias, 0);
@@ -329,7 +362,8 @@ static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket 
 	bool cut;
 
 	t->callid_cut = sipmsg_via_param(ours, SIPOBS_VIA_PARAM) != NULL;
-	if (sipvia_remove(p, t) != 0) {
+	int kept = sipvia_remove(p, t);
+	if (kept < 0) {
 		log_info("dropped a %d response from %s: not sent through us, or its request expired, Call-ID %s",
 			 t->msg->status_code, peer_str(&t->from, peer, sizeof(peer)), t->call_id);
 		return SIP_DONE;
@@ -337,6 +371,17 @@ static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket 
 	if (t->dir == SIP_DIR_OUTGOING && response_to_phone(p, t)) {
 		t->dir = SIP_DIR_INCOMING;     /* phone to phone: stays on the LAN as it is */
 		return SIP_RELAY;
+	}
+	/* Toward the WAN only with the Vias we kept: a phone's own lower Vias are never trusted. */
+	if (t->dir == SIP_DIR_OUTGOING && kept != 1) {
+		log_info("dropped a %d response from %s: its request is not known (expired?), Call-ID %s",
+			 t->msg->status_code, peer_str(&t->from, peer, sizeof(peer)), t->call_id);
+		return SIP_DONE;
+	}
+	if (t->dir == SIP_DIR_OUTGOING && response_via_names_lan(p, t)) {
+		log_info("dropped a %d response from %s: a Via toward the WAN names a LAN host, Call-ID %s",
+			 t->msg->status_code, peer_str(&t->from, peer, sizeof(peer)), t->call_id);
+		return SIP_DONE;
 	}
 	if (t->dir == SIP_DIR_OUTGOING)
 		return rewrite_toward_wan(p, t, true) == 0 ? SIP_RELAY : SIP_DONE;
@@ -457,13 +502,17 @@ static enum sip_verdict step_body(struct sip_pipeline *p, struct sip_ticket *t)
 	return SIP_DONE;
 }
 
-/* Our Via on requests (hiding the phones' Vias toward the WAN), then out. */
+/*
+ * Our Via on requests, then out. Toward the WAN the phones' Vias are hidden; toward a phone the
+ * WAN requester's Vias are kept aside, so its response carries exactly those back.
+ */
 static void step_send(struct sip_pipeline *p, struct sip_ticket *t)
 {
 	bool toward_wan = !t->hop_lan;
 
 	if (MSG_IS_REQUEST(t->msg) &&
-	    sipvia_add(p, t, toward_wan, toward_wan && t->dir == SIP_DIR_OUTGOING) != 0) {
+	    sipvia_add(p, t, toward_wan, toward_wan && t->dir == SIP_DIR_OUTGOING,
+		       !toward_wan && t->dir == SIP_DIR_INCOMING) != 0) {
 		sipresp_reply_raw(p, t->raw, t->raw_len, &t->from, 500, "cannot add our Via");
 		return;
 	}

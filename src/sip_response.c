@@ -4,10 +4,12 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "digest_auth.h"
+#include "sip_checks.h"
 #include "sip_message.h"
 
 static int resp_add_to_tag(struct sip_pipeline *p, osip_message_t *r)
@@ -24,6 +26,33 @@ static int resp_add_to_tag(struct sip_pipeline *p, osip_message_t *r)
 	return osip_to_set_tag(r->to, osip_strdup(hex)) == 0 ? 0 : -1;
 }
 
+/* The request's Vias that would read back (sipchk_parsed() lets a request with a broken lower one get a 400). */
+static int resp_copy_vias(const osip_message_t *req, osip_message_t *r)
+{
+	for (int i = 0; i < osip_list_size(&req->vias); i++) {
+		osip_via_t *via = osip_list_get(&req->vias, i), *copy;
+
+		if (!sipchk_via_ok(via))
+			continue;
+		if (osip_via_clone(via, &copy) != 0)
+			return -1;
+		if (osip_list_add(&r->vias, copy, -1) < 0) {
+			osip_via_free(copy);
+			return -1;
+		}
+	}
+	return osip_list_size(&r->vias) > 0 ? 0 : -1;
+}
+
+/* A From/To port that would serialise into unparsable text ("host:") is left out of our answer. */
+static void resp_drop_bad_port(osip_uri_t *u)
+{
+	if (u && u->port && (!u->port[0] || sipmsg_port(u->port) == 0)) {
+		osip_free(u->port);
+		u->port = NULL;
+	}
+}
+
 osip_message_t *sipresp_build(struct sip_pipeline *p, const struct sip_ticket *t, int code)
 {
 	const osip_message_t *req = t->msg;
@@ -34,13 +63,14 @@ osip_message_t *sipresp_build(struct sip_pipeline *p, const struct sip_ticket *t
 	osip_message_set_version(r, osip_strdup("SIP/2.0"));
 	osip_message_set_status_code(r, code);
 	osip_message_set_reason_phrase(r, osip_strdup(osip_message_get_reason(code)));
-	if (osip_list_clone(&req->vias, &r->vias, (int (*)(void *, void **))osip_via_clone) != 0 ||
-	    osip_from_clone(req->from, &r->from) != 0 || osip_to_clone(req->to, &r->to) != 0 ||
+	if (resp_copy_vias(req, r) != 0 || osip_from_clone(req->from, &r->from) != 0 || osip_to_clone(req->to, &r->to) != 0 ||
 	    osip_call_id_clone(req->call_id, &r->call_id) != 0 || osip_cseq_clone(req->cseq, &r->cseq) != 0 ||
 	    (code > 100 && resp_add_to_tag(p, r) != 0) || osip_message_set_content_length(r, "0") != 0) {
 		osip_message_free(r);
 		return NULL;
 	}
+	resp_drop_bad_port(r->from->url);
+	resp_drop_bad_port(r->to->url);
 	return r;
 }
 
@@ -69,6 +99,10 @@ void sipresp_send(struct sip_pipeline *p, const struct sip_ticket *t, osip_messa
 	resp_destination(t, &to);
 	if (sipmsg_serialize(resp, &buf, &len) != 0) {
 		log_error("cannot serialise a %d response, Call-ID %s", resp->status_code, t->call_id);
+	} else if (!sipmsg_parses(buf, len)) {
+		/* Text copied from a garbled request; nobody could read the answer. */
+		log_warn("not sending a %d response that would not parse, Call-ID %s", resp->status_code,
+			 t->call_id);
 	} else if (p->ctx.send(p->ctx.send_ud, &to, buf, len, NULL, NULL) != 0) {
 		char a[INET_ADDRSTRLEN];
 

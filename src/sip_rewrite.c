@@ -198,11 +198,9 @@ static char *sdp_origin_rewrite(const char *body, size_t len, const char *public
 		}
 	if (!o)
 		return NULL;
-	end = memchr(o, '\n', (size_t)(body + len - o));
-	if (!end)
-		end = body + len;
-	if (end > o && end[-1] == '\r')
-		end--;
+	/* A bare CR ends the line too: lenient readers take it so, and the address must not hide behind it. */
+	for (end = o; end < body + len && *end != '\n' && *end != '\r'; end++)
+		;
 	addr = end;
 	while (addr > o && addr[-1] != ' ')
 		addr--;
@@ -219,22 +217,41 @@ static char *sdp_origin_rewrite(const char *body, size_t len, const char *public
 	return out;
 }
 
-int siprw_sdp_origin(struct sip_pipeline *p, struct sip_ticket *t)
+/* One SDP body (the whole body, or a part of a multipart one) gets public_ip in its o= line. */
+static int sdp_origin_body(osip_message_t *m, osip_body_t *body, const char *public_ip)
 {
-	osip_message_t *m = t->msg;
-	osip_body_t *body = osip_list_get(&m->bodies, 0);
-	char ip[INET_ADDRSTRLEN], *nb;
 	size_t new_len;
+	char *nb;
 	int rc;
 
-	if (!body || !body->body || !sipmsg_is_sdp(m->content_type))
-		return 0;
-	nb = sdp_origin_rewrite(body->body, body->length, sip_ip_str(p->ctx.public_addr, ip, sizeof(ip)),
-				&new_len);
+	nb = sdp_origin_rewrite(body->body, body->length, public_ip, &new_len);
 	if (!nb)
 		return 0;
 	rc = sipmsg_body_replace(m, body, nb, new_len);
 	free(nb);
+	return rc;
+}
+
+int siprw_sdp_origin(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	osip_message_t *m = t->msg;
+	char ip[INET_ADDRSTRLEN];
+	/* libosip2 splits a multipart body into its parts, each with its own Content-Type. */
+	bool multipart = m->content_type && m->content_type->type &&
+			 strcasecmp(m->content_type->type, "multipart") == 0;
+	int rc = 0;
+
+	sip_ip_str(p->ctx.public_addr, ip, sizeof(ip));
+	for (int i = 0; rc == 0 && i < osip_list_size(&m->bodies); i++) {
+		osip_body_t *body = osip_list_get(&m->bodies, i);
+
+		/*
+		 * Every part of a multipart body: a part with a garbled type or first line is still
+		 * read as SDP by some peer, and "o=... IN IP4 <address>" at a line start is SDP's alone.
+		 */
+		if (body && body->body && (multipart || sipmsg_is_sdp(m->content_type)))
+			rc = sdp_origin_body(m, body, ip);
+	}
 	return rc;
 }
 
@@ -311,6 +328,21 @@ static bool callid_token_read(struct sip_pipeline *p, const char *number, size_t
 	return true;
 }
 
+/*
+ * A Call-ID host to hide: the sender's or our inbound address, or any address of the private and
+ * special ranges (RFC 1918, RFC 6598, loopback, link-local), since a phone may put another LAN
+ * host's address there (its PBX, a previous interface) and no such address may leave the WAN side.
+ */
+static bool callid_host_is_lan(const struct sip_pipeline *p, const struct sip_ticket *t, struct in_addr a)
+{
+	uint32_t h = ntohl(a.s_addr);
+
+	return a.s_addr == t->from.addr.sin_addr.s_addr || a.s_addr == p->ctx.inbound.s_addr ||
+	       (h >> 24) == 10 || (h >> 24) == 127 || (h & 0xfff00000u) == 0xac100000u /* 172.16/12 */ ||
+	       (h & 0xffff0000u) == 0xc0a80000u /* 192.168/16 */ || (h & 0xffc00000u) == 0x64400000u /* 100.64/10 */ ||
+	       (h & 0xffff0000u) == 0xa9fe0000u /* 169.254/16 */;
+}
+
 int siprw_callid_hide(struct sip_pipeline *p, struct sip_ticket *t)
 {
 	osip_call_id_t *c = t->msg->call_id;
@@ -318,8 +350,7 @@ int siprw_callid_hide(struct sip_pipeline *p, struct sip_ticket *t)
 	struct in_addr a;
 	size_t n;
 
-	if (!c->host || !sipmsg_ipv4(c->host, &a) ||
-	    (a.s_addr != t->from.addr.sin_addr.s_addr && a.s_addr != p->ctx.inbound.s_addr))
+	if (!c->host || !sipmsg_ipv4(c->host, &a) || !callid_host_is_lan(p, t, a))
 		return 0;
 	callid_token_make(p, c->number, a, token);
 	n = strlen(c->number) + sizeof(CALLID_MARK) + CALLID_TOKEN_LEN;

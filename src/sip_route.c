@@ -483,6 +483,15 @@ void siproute_send(struct sip_pipeline *p, struct sip_ticket *t)
 		log_error("cannot serialise the message, Call-ID %s", t->call_id);
 		return;
 	}
+	/* The last guard: a garbled header libosip2 took in may come out as text no one can read. */
+	if (!sipmsg_parses(buf, len)) {
+		osip_free(buf);
+		log_warn("not relaying a %s that would not parse after rewriting, Call-ID %s",
+			 req ? t->msg->sip_method : "response", t->call_id);
+		if (req)
+			sipresp_reply_raw(p, t->raw, t->raw_len, &t->from, 400, "unusable header");
+		return;
+	}
 	if (!t->hop_known) {
 		send_after_dns(p, t, buf, len);
 		return;

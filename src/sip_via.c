@@ -108,8 +108,11 @@ static int64_t via_ttl(const osip_message_t *m)
 	return sipmsg_is_method(m, "INVITE") ? 200 : 64;
 }
 
-/* Moves every Via into the stash as lines, under our branch. */
-static int via_hide(struct sip_pipeline *p, struct sip_ticket *t, const char *branch)
+/*
+ * Keeps every Via in the stash as lines, under our branch; hide also takes them out of the
+ * message. The response then gets exactly these Vias back, whatever its sender put below ours.
+ */
+static int via_keep(struct sip_pipeline *p, struct sip_ticket *t, const char *branch, bool hide)
 {
 	osip_list_t *l = &t->msg->vias;
 	size_t cap = 512, used = 0;
@@ -142,7 +145,7 @@ static int via_hide(struct sip_pipeline *p, struct sip_ticket *t, const char *br
 	}
 	if (via_stash_put(p->stash, branch, lines, t->now, via_ttl(t->msg)) != 0)
 		goto out;
-	while (sipmsg_via_count(t->msg) > 0)
+	while (hide && sipmsg_via_count(t->msg) > 0)
 		sipmsg_via_pop(t->msg);
 	rc = 0;
 out:
@@ -150,16 +153,17 @@ out:
 	return rc;
 }
 
-int sipvia_add(struct sip_pipeline *p, struct sip_ticket *t, bool toward_wan, bool hide)
+int sipvia_add(struct sip_pipeline *p, struct sip_ticket *t, bool toward_wan, bool hide, bool keep)
 {
 	char branch[48], ip[INET_ADDRSTRLEN], value[160];
 	int rport_bit = toward_wan ? 2 : 1;
+	bool is_ack = sipmsg_is_method(t->msg, "ACK");
 
 	via_branch(t, branch, sizeof(branch));
 	/* An ACK for a 2xx gets no response: nothing to keep for it. */
-	if (hide && !sipmsg_is_method(t->msg, "ACK") && via_hide(p, t, branch) != 0)
+	if ((hide || keep) && !is_ack && via_keep(p, t, branch, hide) != 0)
 		return -1;
-	if (hide && sipmsg_is_method(t->msg, "ACK"))
+	if (hide && is_ack)
 		while (sipmsg_via_count(t->msg) > 0)
 			sipmsg_via_pop(t->msg);
 	/* The phone's response must get back the Call-ID marker obscure_loops cut. */
@@ -183,6 +187,9 @@ int sipvia_remove(struct sip_pipeline *p, struct sip_ticket *t)
 	sipmsg_via_pop(t->msg);
 	if (!lines)
 		return sipmsg_via_count(t->msg) > 0 ? 0 : -1;
+	/* What the sender wrote below our Via is not trusted: the kept Vias replace it. */
+	while (sipmsg_via_count(t->msg) > 0)
+		sipmsg_via_pop(t->msg);
 	for (int pos = 0; *lines; lines = nl + 1, pos++) {
 		osip_via_t *v;
 		size_t n;
@@ -200,5 +207,5 @@ int sipvia_remove(struct sip_pipeline *p, struct sip_ticket *t)
 			return -1;
 		}
 	}
-	return 0;
+	return 1;
 }

@@ -3,7 +3,7 @@
 # The phone (LAN) and the callee (WAN) are SIPp; their RTP is rtpsend, on ports named in the SDP
 # through -key rtpport (SIPp's own media socket stays on -mp 6000, out of the way).
 # (Not named *.sh: scripts/test runs every tests/integration/*.sh as a test.)
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 RTP_SCEN=$T_TOP/tests/integration/scenarios
 RTP_SIPP_TIMEOUT=${RTP_SIPP_TIMEOUT:-30}

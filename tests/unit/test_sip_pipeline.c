@@ -40,6 +40,31 @@ START_TEST(test_raw_keepalives_and_junk)
 }
 END_TEST
 
+/* libosip2 leaks a body part's first Content-Type when the part has a second one: refused raw. */
+START_TEST(test_raw_part_with_two_content_types)
+{
+	static const char head[] = "INVITE sip:a@b SIP/2.0\r\nVia: x\r\n"
+				   "Content-Type: multipart/mixed;boundary=xyz\r\n\r\n";
+	static const char two[] = "--xyz\r\nContent-Type: application/sdp\r\ncontent-type: text/plain\r\n\r\n"
+				  "v=0\r\n--xyz--\r\n";
+	static const char two_prefix[] = "--xyz\r\nContent-Type: application/sdp\r\nContent-Type8 x:y\r\n\r\n"
+					 "v=0\r\n--xyz--\r\n";
+	static const char one[] = "--xyz\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n"
+				  "--xyz\r\nContent-Type: text/plain\r\n\r\nContent-Type: not a header here\r\n--xyz--\r\n";
+	char buf[512];
+	const char *why = NULL;
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "%s%s", head, two);
+	ck_assert_int_eq(sipchk_raw(buf, (size_t)n, &why), SIPCHK_RAW_BAD);
+	ck_assert_str_eq(why, "a body part with two Content-Type headers");
+	n = snprintf(buf, sizeof(buf), "%s%s", head, two_prefix);
+	ck_assert_int_eq(sipchk_raw(buf, (size_t)n, &why), SIPCHK_RAW_BAD);
+	n = snprintf(buf, sizeof(buf), "%s%s", head, one);
+	ck_assert_int_eq(sipchk_raw(buf, (size_t)n, &why), SIPCHK_RAW_OK);
+}
+END_TEST
+
 START_TEST(test_raw_long_line_and_nul)
 {
 	size_t n = 6000;
@@ -532,6 +557,7 @@ int main(void)
 
 	tcase_add_test(tc, test_raw_keepalives_and_junk);
 	tcase_add_test(tc, test_raw_long_line_and_nul);
+	tcase_add_test(tc, test_raw_part_with_two_content_types);
 	tcase_add_test(tc, test_stash_put_get_expire_evict);
 	tcase_add_test(tc, test_max_forwards);
 	tcase_add_test(tc, test_registrar_challenge_then_accept);

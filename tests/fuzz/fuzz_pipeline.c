@@ -1,0 +1,317 @@
+/* libFuzzer target over the whole SIP message path: bytes in, sip_pipeline_input(), every message sent checked. */
+#include "build_config.h"
+
+#include <arpa/inet.h>
+#include <osipparser2/osip_message.h>
+#include <osipparser2/osip_parser.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "digest_auth.h"
+#include "log.h"
+#include "registrar.h"
+#include "sip_pipeline.h"
+
+/*
+ * Input layout: byte 0 picks the sender (byte % 3: LAN phone, WAN peer, 127.0.0.1) and the
+ * transport ((byte / 3) % 2: UDP, TCP); the rest is the message as the transport delivers it.
+ * The state (registrar, authentication, pipeline) is built afresh for every input so that a
+ * crash reproduces from its input alone and the leak checker sees every allocation freed.
+ */
+
+#define FUZZ_NOW 1800000000     /* fixed wall clock: expiry and nonce ages never depend on the run */
+#define FUZZ_MAX_REG 16
+
+static struct config fuzz_cfg;
+static bool fuzz_cfg_ok;
+static struct in_addr addr_inbound, addr_outbound;
+
+/* The input holds "10.77." somewhere (then only the parts the daemon owns are checked). */
+static bool input_has_lan;
+/*
+ * A WAN peer may write "10.77." itself and get it echoed back in an error response; that is its
+ * own text, not a leak. Everything that a LAN phone or the daemon wrote is checked.
+ */
+static bool wan_wrote_lan;
+
+static const char fuzz_conf[] =
+	"if_inbound = lan0\n"
+	"if_outbound = wan0\n"
+	"sip_listen_port = 5060\n"
+	"silence_log = 4\n"
+	"default_expires = 600\n"
+	"max_registrations = 16\n"
+	"proxy_auth_realm = fuzz.realm\n"
+	"proxy_auth_passwd = secret\n"
+	"hosts_allow_reg = 10.77.1.0/24\n"
+	"hosts_allow_sip = 10.77.1.0/24,198.51.100.0/24,127.0.0.1/32\n";
+
+static int64_t fuzz_now(void *ud)
+{
+	(void)ud;
+	return FUZZ_NOW;
+}
+
+/* Deterministic "random" bytes (tags, branches): a per-input xorshift. */
+static void fuzz_random(void *ud, void *buf, size_t len)
+{
+	uint64_t *s = ud;
+	unsigned char *b = buf;
+
+	for (size_t i = 0; i < len; i++) {
+		*s ^= *s << 13;
+		*s ^= *s >> 7;
+		*s ^= *s << 17;
+		b[i] = (unsigned char)*s;
+	}
+}
+
+static bool mem_has(const char *buf, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (size_t i = 0; i + n <= len; i++)
+		if (memcmp(buf + i, needle, n) == 0)
+			return true;
+	return false;
+}
+
+static bool str_has_lan(const char *s)
+{
+	return s && strstr(s, "10.77.") != NULL;
+}
+
+/* A host that is a LAN address: the daemon rewrites literal addresses; garbled hosts are the phone's. */
+static bool host_is_lan(const char *host)
+{
+	struct in_addr a;
+
+	return host && inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) & 0xffff0000u) == 0x0a4d0000u;
+}
+
+/* An SDP body, alone or as a part of a multipart body: its o= lines are the daemon's to rewrite. */
+static bool carries_sdp(const osip_message_t *m)
+{
+	const osip_content_type_t *ct = m->content_type;
+
+	if (!ct || !ct->type || !ct->subtype)
+		return false;
+	return strcasecmp(ct->type, "multipart") == 0 ||
+	       (strcasecmp(ct->type, "application") == 0 && strcasecmp(ct->subtype, "sdp") == 0);
+}
+
+/*
+ * Is there exactly one well-formed origin line "o=user id version IN IP4 <LAN address>"? Bodies
+ * with garbled or repeated o= lines are not SDP the relay could rewrite; they pass as they are.
+ */
+static bool sdp_origin_is_lan(const char *body, size_t len)
+{
+	char line[256], addr[16];
+	const char *o = NULL, *nl;
+	int count = 0, end = 0;
+	size_t n;
+
+	for (size_t i = 0; i + 2 < len; i++)
+		if (body[i] == '\n' && body[i + 1] == 'o' && body[i + 2] == '=') {
+			o = body + i + 1;
+			count++;
+		}
+	if (count != 1)
+		return false;
+	nl = memchr(o, '\n', len - (size_t)(o - body));
+	n = nl ? (size_t)(nl - o) : len - (size_t)(o - body);
+	if (n >= sizeof(line))
+		return false;
+	memcpy(line, o, n);
+	line[n] = '\0';
+	if (sscanf(line, "o=%*s %*s %*s IN IP4 %15[0-9.]%n", addr, &end) != 1 || end == 0)
+		return false;
+	return (line[end] == '\0' || line[end] == '\r') && host_is_lan(addr);
+}
+
+/*
+ * The parts of a message toward the WAN that the daemon owns and must hide the LAN in: every Via,
+ * the Contact and Call-ID hosts that are LAN addresses, and the SDP o= lines (c= and a= are the RTP
+ * relay's, and there is none here). The rest, Record-Route entries and display names among it,
+ * is the phone's own text and passes unchanged.
+ */
+static const char *owned_part_naming_lan(osip_message_t *m, const char *buf, size_t len)
+{
+	const char *body;
+	char *s = NULL;
+
+	for (int i = 0; i < osip_list_size(&m->vias); i++) {
+		bool hit;
+
+		if (osip_via_to_str(osip_list_get(&m->vias, i), &s) != 0)
+			continue;
+		hit = str_has_lan(s);
+		osip_free(s);
+		if (hit)
+			return "Via";
+	}
+	for (int i = 0; i < osip_list_size(&m->contacts); i++) {
+		const osip_contact_t *c = osip_list_get(&m->contacts, i);
+
+		if (c->url && host_is_lan(c->url->host))
+			return "Contact";
+	}
+	if (m->call_id && host_is_lan(m->call_id->host))
+		return "Call-ID";
+	body = carries_sdp(m) ? memmem(buf, len, "\r\n\r\n", 4) : NULL;
+	if (body && sdp_origin_is_lan(body, len - (size_t)(body - buf)))
+		return "SDP o=";
+	return NULL;
+}
+
+static bool is_lan_or_local(struct in_addr a)
+{
+	uint32_t h = ntohl(a.s_addr);
+
+	return (h & 0xffff0000u) == 0x0a4d0000u /* 10.77.0.0/16 */ || (h >> 24) == 127;
+}
+
+/* The fake transport: what the pipeline sends must be SIP, and what goes to the WAN must not name the LAN. */
+static int fuzz_send(void *ud, const struct sip_peer *to, const char *buf, size_t len, sip_sent_fn done,
+		     void *done_ud)
+{
+	osip_message_t *m = NULL;
+
+	(void)ud;
+	(void)done;
+	(void)done_ud;
+	if (osip_message_init(&m) != 0)
+		abort();
+	if (osip_message_parse(m, buf, len) != 0) {
+		fprintf(stderr, "fuzz_pipeline: sent a message osip cannot parse:\n%.*s\n", (int)len, buf);
+		abort();
+	}
+	if (!is_lan_or_local(to->addr.sin_addr) && to->addr.sin_addr.s_addr != addr_outbound.s_addr &&
+	    !wan_wrote_lan) {
+		const char *part = input_has_lan ? owned_part_naming_lan(m, buf, len)
+			: mem_has(buf, len, "10.77.") ? "a message the daemon wrote" : NULL;
+
+		if (part) {
+			fprintf(stderr, "fuzz_pipeline: a LAN address went to the WAN (%s) in %s:\n%.*s\n",
+				inet_ntoa(to->addr.sin_addr), part, (int)len, buf);
+			abort();
+		}
+	}
+	osip_message_free(m);
+	return 0;
+}
+
+static void fuzz_quiet_sink(const char *line, size_t len, void *ud)
+{
+	(void)line;
+	(void)len;
+	(void)ud;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char path[] = "/tmp/fuzz_pipeline_conf.XXXXXX";
+	int fd = mkstemp(path);
+
+	(void)argc;
+	(void)argv;
+	log_set_stderr(false);
+	log_set_silence(4);
+	log_set_sink(fuzz_quiet_sink, NULL);
+	if (fd < 0 || write(fd, fuzz_conf, sizeof(fuzz_conf) - 1) != (ssize_t)(sizeof(fuzz_conf) - 1)) {
+		perror("fuzz_pipeline: temporary siproxd.conf");
+		exit(1);
+	}
+	close(fd);
+	fuzz_cfg_ok = config_load(&fuzz_cfg, path, false) == 0;
+	unlink(path);
+	if (!fuzz_cfg_ok) {
+		fprintf(stderr, "fuzz_pipeline: the built-in siproxd.conf was rejected\n");
+		exit(1);
+	}
+	inet_pton(AF_INET, "10.77.1.1", &addr_inbound);
+	inet_pton(AF_INET, "198.51.100.1", &addr_outbound);
+	return 0;
+}
+
+/* Two phones are registered before every input: alice (UDP) and bob (TCP). */
+static void fuzz_bindings(struct registrar *reg)
+{
+	struct sockaddr_in src = { .sin_family = AF_INET, .sin_port = htons(5060) };
+
+	inet_pton(AF_INET, "10.77.1.2", &src.sin_addr);
+	if (!reg_bind(reg, "sip:alice@198.51.100.2", "sip:alice@10.77.1.2:5060", "sip:alice@198.51.100.1:5060",
+		      &src, 0, FUZZ_NOW + 600, true))
+		abort();
+	inet_pton(AF_INET, "10.77.1.3", &src.sin_addr);
+	src.sin_port = htons(5070);
+	if (!reg_bind(reg, "sip:bob@198.51.100.2", "sip:bob@10.77.1.3:5070;transport=tcp",
+		      "sip:bob@198.51.100.1:5060", &src, 1, FUZZ_NOW + 600, true))
+		abort();
+}
+
+static void fuzz_peer(uint8_t sel, struct sip_peer *from)
+{
+	static const char *const addrs[3] = { "10.77.1.2", "198.51.100.2", "127.0.0.1" };
+	unsigned who = sel % 3;
+
+	memset(from, 0, sizeof(*from));
+	from->addr.sin_family = AF_INET;
+	from->addr.sin_port = htons(5060);
+	inet_pton(AF_INET, addrs[who], &from->addr.sin_addr);
+	from->local = who == 0 ? addr_inbound : who == 1 ? addr_outbound : from->addr.sin_addr;
+	from->proto = (sel / 3) % 2 ? SIP_PROTO_TCP : SIP_PROTO_UDP;
+	from->conn_id = from->proto == SIP_PROTO_TCP ? 1 : 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct sip_pipeline_ctx ctx = { 0 };
+	struct sip_peer from;
+	struct registrar *reg;
+	struct digest_auth *auth;
+	struct sip_pipeline *p;
+	uint64_t seed = 0x9e3779b97f4a7c15u;
+
+	if (size < 1)
+		return 0;
+	fuzz_peer(data[0], &from);
+	input_has_lan = mem_has((const char *)data + 1, size - 1, "10.77.");
+	wan_wrote_lan = data[0] % 3 != 0 && mem_has((const char *)data + 1, size - 1, "10.77.");
+
+	reg = reg_create(FUZZ_MAX_REG);
+	auth = auth_create(fuzz_cfg.proxy_auth_realm, fuzz_cfg.proxy_auth_passwd, NULL, 300);
+	if (!reg || !auth)
+		abort();
+	reg_set_clock(reg, fuzz_now, NULL);
+	fuzz_bindings(reg);
+
+	ctx.cfg = &fuzz_cfg;
+	ctx.reg = reg;
+	ctx.auth = auth;
+	ctx.send = fuzz_send;
+	ctx.inbound = addr_inbound;
+	ctx.outbound = addr_outbound;
+	ctx.public_addr = addr_outbound;
+	ctx.random = fuzz_random;
+	ctx.random_ud = &seed;
+	ctx.now = fuzz_now;
+	p = sip_pipeline_create(&ctx);
+	if (!p)
+		abort();
+
+	sip_pipeline_input(p, (const char *)data + 1, size - 1, &from);
+
+	sip_pipeline_destroy(p);
+	auth_destroy(auth);
+	reg_destroy(reg);
+	return 0;
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer pipeline target with clang in build-fuzz/ and runs it for a bounded time on a copy of the seed corpus.
+#
+#   tests/fuzz/run.sh            build, then fuzz for FUZZ_SECONDS (default 60)
+#   FUZZ_SECONDS=600 tests/fuzz/run.sh
+#
+# Exit status 0: no crash, leak, timeout or failed assertion; non-zero otherwise. A crashing input
+# is left in the temporary directory named on the summary line; copy it to tests/fuzz/crashes/.
+# The last line of the output is the one-line summary.
+set -u
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${FUZZ_BUILD:-$TOP/build-fuzz}
+SECONDS_TO_RUN=${FUZZ_SECONDS:-60}
+SAN_LIB="-fsanitize=fuzzer-no-link,address,undefined"
+SAN_BIN="-fsanitize=fuzzer,address,undefined"
+CFLAGS_FUZZ="-g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+PKGS="libosip2 libconfuse libpcre2-8 libcares"
+
+summary() { echo "fuzz_pipeline: $*"; }
+
+command -v clang >/dev/null || { summary "FAIL: clang is not installed"; exit 2; }
+
+# The library, built once per tree; make keeps it current afterwards.
+mkdir -p "$BUILD"
+if [ ! -f "$TOP/configure" ]; then
+	(cd "$TOP" && ./autogen.sh) >"$BUILD/autogen.log" 2>&1 || { summary "FAIL: autogen.sh, see $BUILD/autogen.log"; exit 2; }
+fi
+if [ ! -f "$BUILD/Makefile" ]; then
+	(cd "$BUILD" && "$TOP/configure" CC=clang --disable-tests CFLAGS="$CFLAGS_FUZZ $SAN_LIB") \
+		>"$BUILD/configure.log" 2>&1 || { summary "FAIL: configure, see $BUILD/configure.log"; exit 2; }
+fi
+(cd "$BUILD" && make -j2 src/libsiproxd.a) >"$BUILD/make.log" 2>&1 ||
+	{ summary "FAIL: building libsiproxd.a, see $BUILD/make.log"; exit 2; }
+
+# shellcheck disable=SC2046  # pkg-config output is meant to split into words
+clang -std=gnu11 -Wall -Wextra $CFLAGS_FUZZ $SAN_BIN -I"$BUILD" -I"$TOP/src" $(pkg-config --cflags $PKGS) \
+	"$TOP/tests/fuzz/fuzz_pipeline.c" "$BUILD/src/libsiproxd.a" $(pkg-config --libs $PKGS) \
+	-o "$BUILD/fuzz_pipeline" >"$BUILD/fuzz-link.log" 2>&1 ||
+	{ summary "FAIL: building the target, see $BUILD/fuzz-link.log"; exit 2; }
+
+# The seeds are plain messages; the target reads its first byte as sender and transport, so every
+# seed goes in once per combination (LAN/WAN/localhost x UDP/TCP).
+WORK=$(mktemp -d /tmp/fuzz_pipeline.XXXXXX)
+mkdir -p "$WORK/corpus" "$WORK/artifacts"
+for seed in "$TOP"/tests/fuzz/corpus/*; do
+	[ -f "$seed" ] || continue
+	for sel in 0 1 2 3 4 5; do
+		{ printf "\\$(printf '%03o' "$sel")"; cat "$seed"; } >"$WORK/corpus/$(basename "$seed").$sel"
+	done
+done
+# Earlier crashes stay in the run so a regression shows at once.
+if [ -d "$TOP/tests/fuzz/crashes" ]; then
+	cp "$TOP"/tests/fuzz/crashes/* "$WORK/corpus/" 2>/dev/null || true
+fi
+
+"$BUILD/fuzz_pipeline" "$WORK/corpus" -max_total_time="$SECONDS_TO_RUN" -max_len=16384 -timeout=10 \
+	-rss_limit_mb=2048 -seed=1 -print_final_stats=1 -artifact_prefix="$WORK/artifacts/" \
+	>"$WORK/fuzz.log" 2>&1
+rc=$?
+tail -n 40 "$WORK/fuzz.log"
+runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$WORK/fuzz.log" | tail -n 1)
+cov=$(grep -o 'cov: [0-9]*' "$WORK/fuzz.log" | tail -n 1)
+crashes=$(find "$WORK/artifacts" -type f | wc -l)
+if [ "$rc" -eq 0 ] && [ "$crashes" -eq 0 ]; then
+	summary "PASS: ${runs:-?} inputs in ${SECONDS_TO_RUN}s, ${cov:-cov: ?}, no crash"
+	rm -rf "$WORK"
+	exit 0
+fi
+first=$(grep -a -m 1 -E 'runtime error|ERROR: |^fuzz_pipeline: ' "$WORK/fuzz.log" | cut -c1-160)
+summary "FAIL: exit $rc, ${crashes} crashing input(s) in $WORK/artifacts (log $WORK/fuzz.log): ${first:-?}"
+exit 1
