@@ -373,7 +373,11 @@ static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket 
 		return SIP_RELAY;
 	}
 	/* Toward the WAN only with the Vias we kept: a phone's own lower Vias are never trusted. */
-	if (t->dir == SIP_DIR_OUTGOING && kept != 1) {
+	/*
+	 * Every request we relay keeps its Vias under our branch: a response without them is a stray
+	 * (or its request expired), and the Vias its sender wrote could name any LAN host and port.
+	 */
+	if (kept != 1) {
 		log_info("dropped a %d response from %s: its request is not known (expired?), Call-ID %s",
 			 t->msg->status_code, peer_str(&t->from, peer, sizeof(peer)), t->call_id);
 		return SIP_DONE;
@@ -511,8 +515,7 @@ static void step_send(struct sip_pipeline *p, struct sip_ticket *t)
 	bool toward_wan = !t->hop_lan;
 
 	if (MSG_IS_REQUEST(t->msg) &&
-	    sipvia_add(p, t, toward_wan, toward_wan && t->dir == SIP_DIR_OUTGOING,
-		       !toward_wan && t->dir == SIP_DIR_INCOMING) != 0) {
+	    sipvia_add(p, t, toward_wan, toward_wan && t->dir == SIP_DIR_OUTGOING, !toward_wan) != 0) {
 		sipresp_reply_raw(p, t->raw, t->raw_len, &t->from, 500, "cannot add our Via");
 		return;
 	}
