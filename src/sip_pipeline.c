@@ -372,7 +372,6 @@ static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket 
 		t->dir = SIP_DIR_INCOMING;     /* phone to phone: stays on the LAN as it is */
 		return SIP_RELAY;
 	}
-	/* Toward the WAN only with the Vias we kept: a phone's own lower Vias are never trusted. */
 	/*
 	 * Every request we relay keeps its Vias under our branch: a response without them is a stray
 	 * (or its request expired), and the Vias its sender wrote could name any LAN host and port.
