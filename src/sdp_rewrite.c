@@ -306,6 +306,8 @@ static enum sdp_rw_status rewrite_sdp(struct rtp_relay *r, const struct sdp_rw_m
 			st = fail(msg, SDP_RW_ERR_POOL, "RTP port pool exhausted or ports not bindable");
 		else if (errno == ENOMEM)
 			st = fail(msg, SDP_RW_ERR_NOMEM, "relay session");
+		else if (errno == E2BIG)
+			st = fail(msg, SDP_RW_ERR_SDP, "more media streams than rtp_max_streams");
 		else
 			st = fail(msg, SDP_RW_ERR_SDP, "relay refused the session");
 		goto done;
