@@ -53,6 +53,7 @@ struct config {
 	int rtp_port_low, rtp_port_high;  /* default 7070..7089 */
 	int rtp_timeout;                  /* s, default 300 */
 	int rtp_hold_timeout;             /* s, default 3600 */
+	int rtp_max_streams;              /* m= lines one SDP may have relayed, default 16 */
 	int rtp_dscp;                     /* 0..63 */
 	int rtp_input_dejitter;           /* µs, 0..1500000 */
 	int rtp_output_dejitter;

@@ -55,6 +55,7 @@ const struct copt_def copt_table[] = {
 	INT("rtp_port_high", 7089, PORT, R, F(rtp_port_high), "rtp"),
 	INT("rtp_timeout", 300, NONNEG, 0, F(rtp_timeout), "rtp"),
 	INT("rtp_hold_timeout", 3600, NONNEG, 0, F(rtp_hold_timeout), "rtp"),
+	INT("rtp_max_streams", 16, 1, 1000, 0, F(rtp_max_streams), "rtp"),
 	INT("rtp_dscp", 0, 0, 63, 0, F(rtp_dscp), "rtp"),
 	INT("rtp_input_dejitter", 0, 0, 1500000, 0, F(rtp_input_dejitter), "rtp"),
 	INT("rtp_output_dejitter", 0, 0, 1500000, 0, F(rtp_output_dejitter), "rtp"),

@@ -84,6 +84,7 @@ struct rtp_relay {
 	bool shared_ports;             /* inbound != outbound: one port pair serves both sides */
 	struct port_pool *pool;
 	uint64_t timeout_ms, hold_timeout_ms;
+	size_t max_streams;            /* rtp_max_streams: one SDP cannot take the whole pool */
 	int tos;                       /* IP_TOS value, 0: leave alone */
 	uint32_t delay_ms[2];          /* playout delay of packets sent to the LAN / to the WAN */
 	struct hmap calls;
@@ -645,6 +646,13 @@ int rtp_relay_sdp(struct rtp_relay *r, const char *call_id, const char *leg, enu
 		errno = EINVAL;
 		return -1;
 	}
+	size_t enabled = 0;
+	for (size_t i = 0; i < n; i++)
+		enabled += m[i].enabled;
+	if (enabled > r->max_streams) {
+		errno = E2BIG;
+		return -1;
+	}
 	if (leg == NULL)
 		leg = "";
 	struct rtp_call *c = call_find(r, call_id, leg);
@@ -828,6 +836,7 @@ struct rtp_relay *rtp_relay_create(struct event_loop *el, const struct config *c
 	r->shared_ports = addrs->inbound.s_addr != addrs->outbound.s_addr;
 	r->timeout_ms = (uint64_t)(cfg->rtp_timeout > 0 ? cfg->rtp_timeout : 300) * 1000;
 	r->hold_timeout_ms = (uint64_t)(cfg->rtp_hold_timeout > 0 ? cfg->rtp_hold_timeout : 3600) * 1000;
+	r->max_streams = cfg->rtp_max_streams > 0 ? (size_t)cfg->rtp_max_streams : 16;
 	r->tos = (cfg->rtp_dscp & 0x3f) << 2;
 	/* input: from the WAN towards the LAN phone; output: from the LAN towards the WAN */
 	r->delay_ms[RTP_SIDE_LAN] = (uint32_t)(cfg->rtp_input_dejitter > 0 ? cfg->rtp_input_dejitter : 0) / 1000;

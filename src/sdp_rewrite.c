@@ -32,8 +32,10 @@ bool sdp_rewrite_applies(bool is_request, const char *method, int status, const 
 				return true;
 		return false;
 	}
+	/* PRACK too: RFC 3262 §5 answers an offer in a PRACK in its 200, which must not carry LAN addresses */
 	return status >= 100 && status < 300 && cseq_method != NULL &&
-		(strcmp(cseq_method, "INVITE") == 0 || strcmp(cseq_method, "UPDATE") == 0);
+		(strcmp(cseq_method, "INVITE") == 0 || strcmp(cseq_method, "UPDATE") == 0 ||
+		 strcmp(cseq_method, "PRACK") == 0);
 }
 
 const char *sdp_rw_status_str(enum sdp_rw_status st)
@@ -225,7 +227,7 @@ static void remove_ice(osip_list_t *attrs)
 static int set_conn(sdp_connection_t *c, const char *addr)
 {
 	/* 0.0.0.0 is hold (RFC 2543): the other side must keep seeing it */
-	if (c == NULL || strcmp(c->c_addr, "0.0.0.0") == 0)
+	if (c == NULL || c->c_addr == NULL || strcmp(c->c_addr, "0.0.0.0") == 0)
 		return 0;
 	return set_str(&c->c_addr, addr);
 }
@@ -243,22 +245,23 @@ static int apply_plan(sdp_message_t *sdp, const struct sdp_plan *plan, struct in
 	for (size_t i = 0; i < plan->n; i++) {
 		sdp_media_t *m = osip_list_get(&sdp->m_medias, (int)i);
 		remove_ice(&m->a_attributes);
-		if (!plan->media[i].enabled)
-			continue;
+		/* a disabled stream gets no ports, but its c= and a=rtcp must not show the LAN either */
+		bool enabled = plan->media[i].enabled;
 		snprintf(num, sizeof(num), "%u", plan->ports[i]);
-		if (set_str(&m->m_port, num) < 0)
+		if (enabled && set_str(&m->m_port, num) < 0)
 			return -1;
 		for (int k = 0; k < osip_list_size(&m->c_connections); k++)
 			if (set_conn(osip_list_get(&m->c_connections, k), addr) < 0)
 				return -1;
 		sdp_attribute_t *rtcp = (sdp_attribute_t *)find_attr(&m->a_attributes, "rtcp");
-		if (rtcp != NULL) {
+		if (rtcp != NULL && rtcp->a_att_value != NULL) {
 			/* keep the RFC 3605 form: with an address only if the phone gave one */
+			unsigned port = enabled ? plan->ports[i] + 1u : (unsigned)strtoul(rtcp->a_att_value, NULL, 10);
 			bool with_addr = strchr(rtcp->a_att_value, ' ') != NULL;
 			if (with_addr)
-				snprintf(rtcp_val, sizeof(rtcp_val), "%u IN IP4 %s", plan->ports[i] + 1u, addr);
+				snprintf(rtcp_val, sizeof(rtcp_val), "%u IN IP4 %s", port, addr);
 			else
-				snprintf(rtcp_val, sizeof(rtcp_val), "%u", plan->ports[i] + 1u);
+				snprintf(rtcp_val, sizeof(rtcp_val), "%u", port);
 			if (set_str(&rtcp->a_att_value, rtcp_val) < 0)
 				return -1;
 		}
@@ -303,6 +306,8 @@ static enum sdp_rw_status rewrite_sdp(struct rtp_relay *r, const struct sdp_rw_m
 			st = fail(msg, SDP_RW_ERR_POOL, "RTP port pool exhausted or ports not bindable");
 		else if (errno == ENOMEM)
 			st = fail(msg, SDP_RW_ERR_NOMEM, "relay session");
+		else if (errno == E2BIG)
+			st = fail(msg, SDP_RW_ERR_SDP, "more media streams than rtp_max_streams");
 		else
 			st = fail(msg, SDP_RW_ERR_SDP, "relay refused the session");
 		goto done;

@@ -385,8 +385,11 @@ static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket 
 		t->dir = SIP_DIR_INCOMING;     /* phone to phone: stays on the LAN as it is */
 		return SIP_RELAY;
 	}
-	/* Toward the WAN only with the Vias we kept: a phone's own lower Vias are never trusted. */
-	if (t->dir == SIP_DIR_OUTGOING && kept != 1) {
+	/*
+	 * Every request we relay keeps its Vias under our branch: a response without them is a stray
+	 * (or its request expired), and the Vias its sender wrote could name any LAN host and port.
+	 */
+	if (kept != 1) {
 		log_info("dropped a %d response from %s: its request is not known (expired?), Call-ID %s",
 			 t->msg->status_code, peer_str(&t->from, peer, sizeof(peer)), t->call_id);
 		return SIP_DONE;
@@ -412,7 +415,8 @@ static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket 
 
 /*
  * Relaying REGISTERs that reach us from the Internet would let anybody register with a provider
- * through us; only a hosts_allow_reg list that names the source allows it. With one shared
+ * through us, and taking them as the registrar would let anybody fill the table or add a contact
+ * to a phone's AoR; only a hosts_allow_reg list that names the source allows it. With one shared
  * address for both sides the arrival address cannot tell, and the ACLs alone decide.
  */
 static bool register_from_wan(const struct sip_pipeline *p, const struct sip_ticket *t)
@@ -439,12 +443,13 @@ static enum sip_verdict step_handle(struct sip_pipeline *p, struct sip_ticket *t
 		return SIP_DONE;
 	}
 	if (sipmsg_is_method(t->msg, "REGISTER")) {
-		if (sipreg_for_me(p, t))
-			return sipreg_registrar(p, t);
+		/* Also for us as the registrar: every binding is treated as a phone on the LAN. */
 		if (register_from_wan(p, t)) {
-			sipresp_reply(p, t, 403, "REGISTER relayed from the WAN side");
+			sipresp_reply(p, t, 403, "REGISTER from the WAN side");
 			return SIP_DONE;
 		}
+		if (sipreg_for_me(p, t))
+			return sipreg_registrar(p, t);
 		t->dir = SIP_DIR_OUTGOING;    /* only phones register through us */
 	}
 	return t->dir == SIP_DIR_INCOMING ? step_request_incoming(p, t) : step_request_outgoing(p, t);
@@ -522,8 +527,7 @@ static void step_send(struct sip_pipeline *p, struct sip_ticket *t)
 	bool toward_wan = !t->hop_lan;
 
 	if (MSG_IS_REQUEST(t->msg) &&
-	    sipvia_add(p, t, toward_wan, toward_wan && t->dir == SIP_DIR_OUTGOING,
-		       !toward_wan && t->dir == SIP_DIR_INCOMING) != 0) {
+	    sipvia_add(p, t, toward_wan, toward_wan && t->dir == SIP_DIR_OUTGOING, !toward_wan) != 0) {
 		sipresp_reply_raw(p, t->raw, t->raw_len, &t->from, 500, "cannot add our Via");
 		return;
 	}

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,10 @@ static long reg_lifetime(const struct sip_pipeline *p, const osip_message_t *m, 
 
 	if (e < 0)
 		e = sipmsg_expires_header(m);
-	return e < 0 ? p->ctx.cfg->default_expires : e;
+	if (e < 0)
+		e = p->ctx.cfg->default_expires;
+	/* A value near LONG_MAX from the network would overflow now + lifetime; 2^31 s is forever enough. */
+	return e > INT32_MAX ? INT32_MAX : e;
 }
 
 static bool contact_is_star(const osip_contact_t *c)

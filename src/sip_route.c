@@ -190,6 +190,7 @@ struct dns_wait {
 	char *raw;                /* the request as received, to answer 503; NULL for responses */
 	size_t raw_len;
 	struct sip_peer from;
+	bool from_wan;
 	char host[256];
 	bool in_call, finished;
 };
@@ -210,13 +211,37 @@ static void wait_free(struct dns_wait *w)
 	free(w);
 }
 
+/*
+ * The relay took the request's SDP before it turned out that the request cannot go: the media
+ * sees our answer as if the far side had sent it, so the sessions end (or a re-INVITE's offer
+ * rolls back) now rather than holding their ports until rtp_timeout.
+ */
+static void media_void(struct sip_pipeline *p, const char *raw, size_t raw_len, bool from_wan, int code)
+{
+	struct sip_ticket t = { .raw = raw, .raw_len = raw_len, .now = sip_now(p) };
+	osip_message_t *r;
+
+	if (!p->ctx.sdp_rewrite || !(t.msg = sipmsg_parse(raw, raw_len)))
+		return;
+	sipmsg_call_id(t.msg, t.call_id, sizeof(t.call_id));
+	if (MSG_IS_REQUEST(t.msg) && (r = sipresp_build(p, &t, code)) != NULL) {
+		struct sip_media_msg m = { .msg = r, .call_id = t.call_id, .leg = "", .from_wan = !from_wan };
+
+		p->ctx.sdp_rewrite(p->ctx.sdp_ud, &m);
+		osip_message_free(r);
+	}
+	osip_message_free(t.msg);
+}
+
 /* A message that cannot go: the request's sender learns it (503), a response is dropped. */
 static void send_failed(struct sip_pipeline *p, const char *raw, size_t raw_len, const struct sip_peer *from,
-			const char *host, const char *why)
+			bool from_wan, const char *host, const char *why)
 {
 	log_warn("cannot send to %s: %s", host, why);
-	if (raw)
+	if (raw) {
 		sipresp_reply_raw(p, raw, raw_len, from, 503, why);
+		media_void(p, raw, raw_len, from_wan, 503);
+	}
 }
 
 /*
@@ -231,6 +256,7 @@ struct tcp_wait {
 	char *raw;                /* NULL: free */
 	size_t raw_len;
 	struct sip_peer from;
+	bool from_wan;
 	int64_t at;
 	struct failover *next;    /* NULL: no other target */
 };
@@ -315,7 +341,7 @@ static void tcp_wait_release(struct tcp_wait *w)
 }
 
 static struct tcp_wait *tcp_wait_take(struct sip_pipeline *p, const char *raw, size_t raw_len,
-				      const struct sip_peer *from)
+				      const struct sip_peer *from, bool from_wan)
 {
 	struct tcp_wait *w = &p->tcp_waits[p->tcp_next];
 	int64_t now = sip_now(p);
@@ -328,7 +354,8 @@ static struct tcp_wait *tcp_wait_take(struct sip_pipeline *p, const char *raw, s
 		return NULL;
 	memcpy(copy, raw, raw_len);
 	tcp_wait_release(w);
-	*w = (struct tcp_wait){ .p = p, .raw = copy, .raw_len = raw_len, .from = *from, .at = now };
+	*w = (struct tcp_wait){ .p = p, .raw = copy, .raw_len = raw_len, .from = *from, .from_wan = from_wan,
+				.at = now };
 	p->tcp_next = (p->tcp_next + 1) % p->ctx.max_tcp_waiting;
 	return w;
 }
@@ -349,16 +376,17 @@ static void tcp_sent(void *ud, int status, int err)
 				return;
 		}
 		sipresp_reply_raw(w->p, w->raw, w->raw_len, &w->from, 503, "TCP send failed");
+		media_void(w->p, w->raw, w->raw_len, w->from_wan, 503);
 	}
 	tcp_wait_release(w);
 }
 
 /* f (taken over, may be NULL): the lookup's other targets to try when this send fails. */
 static void send_now(struct sip_pipeline *p, const struct sip_peer *to, const char *buf, size_t len,
-		     const char *raw, size_t raw_len, const struct sip_peer *from, const char *host,
+		     const char *raw, size_t raw_len, const struct sip_peer *from, bool from_wan, const char *host,
 		     struct failover *f)
 {
-	struct tcp_wait *w = raw && to->proto == SIP_PROTO_TCP ? tcp_wait_take(p, raw, raw_len, from) : NULL;
+	struct tcp_wait *w = raw && to->proto == SIP_PROTO_TCP ? tcp_wait_take(p, raw, raw_len, from, from_wan) : NULL;
 
 	if (w)
 		w->next = f;
@@ -378,7 +406,7 @@ static void send_now(struct sip_pipeline *p, const struct sip_peer *to, const ch
 		tcp_wait_release(w);
 	else
 		failover_free(f);
-	send_failed(p, raw, raw_len, from, host, "send failed");
+	send_failed(p, raw, raw_len, from, from_wan, host, "send failed");
 }
 
 static void wait_resolved(void *ud, int status, const struct dns_target *targets, size_t n)
@@ -390,10 +418,10 @@ static void wait_resolved(void *ud, int status, const struct dns_target *targets
 		w->to.addr.sin_addr = targets[0].addr;
 		w->to.addr.sin_port = htons(targets[0].port);
 		/* Only requests fail over: a response has nobody to tell (RFC 3263 §5 retries are not done). */
-		send_now(w->p, &w->to, w->buf, w->len, w->raw, w->raw_len, &w->from, w->host,
+		send_now(w->p, &w->to, w->buf, w->len, w->raw, w->raw_len, &w->from, w->from_wan, w->host,
 			 w->raw ? failover_make(&w->to, w->buf, w->len, w->host, targets, n) : NULL);
 	} else {
-		send_failed(w->p, w->raw, w->raw_len, &w->from, w->host, "name does not resolve");
+		send_failed(w->p, w->raw, w->raw_len, &w->from, w->from_wan, w->host, "name does not resolve");
 	}
 	w->finished = true;
 	if (!w->in_call)
@@ -408,7 +436,7 @@ static void send_after_dns(struct sip_pipeline *p, struct sip_ticket *t, char *b
 
 	if (!p->ctx.dns || p->dns_waiting >= p->ctx.max_dns_waiting) {
 		osip_free(buf);
-		send_failed(p, req ? t->raw : NULL, t->raw_len, &t->from, t->hop_host,
+		send_failed(p, req ? t->raw : NULL, t->raw_len, &t->from, t->from_wan, t->hop_host,
 			    p->ctx.dns ? "too many messages wait for DNS" : "no resolver");
 		return;
 	}
@@ -422,11 +450,11 @@ static void send_after_dns(struct sip_pipeline *p, struct sip_ticket *t, char *b
 		if (w)
 			free(w);
 		osip_free(buf);
-		send_failed(p, req ? t->raw : NULL, t->raw_len, &t->from, t->hop_host, "out of memory");
+		send_failed(p, req ? t->raw : NULL, t->raw_len, &t->from, t->from_wan, t->hop_host, "out of memory");
 		return;
 	}
 	*w = (struct dns_wait){ .p = p, .to = t->to, .buf = buf, .len = len, .raw = w->raw, .raw_len = t->raw_len,
-				.from = t->from, .next = p->waits, .in_call = true };
+				.from = t->from, .from_wan = t->from_wan, .next = p->waits, .in_call = true };
 	snprintf(w->host, sizeof(w->host), "%s", t->hop_host);
 	if (p->waits)
 		p->waits->prev = w;
@@ -438,7 +466,7 @@ static void send_after_dns(struct sip_pipeline *p, struct sip_ticket *t, char *b
 	if (w->finished) {
 		wait_free(w);
 	} else if (!q) {
-		send_failed(p, w->raw, w->raw_len, &w->from, w->host, "lookup failed to start");
+		send_failed(p, w->raw, w->raw_len, &w->from, w->from_wan, w->host, "lookup failed to start");
 		wait_free(w);
 	} else {
 		w->q = q;
@@ -468,7 +496,7 @@ void siproute_send(struct sip_pipeline *p, struct sip_ticket *t)
 		send_after_dns(p, t, buf, len);
 		return;
 	}
-	send_now(p, &t->to, buf, len, req ? t->raw : NULL, t->raw_len, &t->from, t->hop_host, NULL);
+	send_now(p, &t->to, buf, len, req ? t->raw : NULL, t->raw_len, &t->from, t->from_wan, t->hop_host, NULL);
 	osip_free(buf);
 }
 

@@ -19,7 +19,7 @@
 int sipvia_received(struct sip_ticket *t)
 {
 	osip_via_t *via = osip_list_get(&t->msg->vias, 0);
-	osip_generic_param_t *rport = NULL;
+	osip_generic_param_t *rport = NULL, *received;
 	char ip[INET_ADDRSTRLEN], port[8];
 	struct in_addr sent_by;
 	bool moved;
@@ -32,15 +32,25 @@ int sipvia_received(struct sip_ticket *t)
 		osip_generic_param_add(&via->via_params, osip_strdup("rport"), NULL);
 		osip_via_param_get_byname(via, "rport", &rport);
 	}
-	if (rport && (!rport->gvalue || !*rport->gvalue)) {
+	/*
+	 * Values the sender put there itself are overwritten, not believed: responses follow them,
+	 * and a forged received=10.x would send one into the LAN from the WAN side.
+	 */
+	if (rport) {
 		snprintf(port, sizeof(port), "%u", ntohs(t->from.addr.sin_port));
 		osip_free(rport->gvalue);
 		rport->gvalue = osip_strdup(port);
 	}
 	/* RFC 3581 wants received with rport even when the address is the same. */
 	moved = !sipmsg_ipv4(via->host, &sent_by) || sent_by.s_addr != t->from.addr.sin_addr.s_addr;
-	if ((moved || rport) && !sipmsg_via_param(via, "received"))
+	received = NULL;
+	osip_via_param_get_byname(via, "received", &received);
+	if (received) {
+		osip_free(received->gvalue);
+		received->gvalue = osip_strdup(sip_ip_str(t->from.addr.sin_addr, ip, sizeof(ip)));
+	} else if (moved || rport) {
 		osip_via_set_received(via, osip_strdup(sip_ip_str(t->from.addr.sin_addr, ip, sizeof(ip))));
+	}
 	return 0;
 }
 

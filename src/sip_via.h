@@ -12,7 +12,7 @@ int sipvia_received(struct sip_ticket *t);
 /*
  * Our Via on a relayed request, branch per RFC 3261 §16.11. hide: the Vias below go into the
  * stash under our branch so that the WAN sees only ours. keep: a copy goes into the stash and
- * the Vias stay (a WAN request to a phone), so the phone's response cannot add to them.
+ * the Vias stay (every request toward the LAN), so the phone's response cannot add to them.
  */
 int sipvia_add(struct sip_pipeline *p, struct sip_ticket *t, bool toward_wan, bool hide, bool keep);
 /*

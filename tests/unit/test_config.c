@@ -525,6 +525,7 @@ static const char every_option[] =
 	"rtp_port_high = 8100\n"
 	"rtp_timeout = 120\n"
 	"rtp_hold_timeout = 1800\n"
+	"rtp_max_streams = 4\n"
 	"rtp_dscp = 34\n"
 	"rtp_input_dejitter = 1000\n"
 	"rtp_output_dejitter = 2000\n"

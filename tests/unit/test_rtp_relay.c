@@ -540,6 +540,28 @@ START_TEST(test_pool_exhausted_all_or_nothing)
 }
 END_TEST
 
+/* rtp_max_streams: an SDP with more enabled m= lines is refused whole, before any port is taken. */
+START_TEST(test_max_streams)
+{
+	uint16_t ports[3];
+	cfg.rtp_max_streams = 2;
+	relay_start();
+	size_t free_before = rtp_relay_ports_free(relay);
+	struct rtp_media m[3] = { media("127.0.0.10", 5000), media("127.0.0.10", 5002),
+				  media("127.0.0.10", 5004) };
+
+	errno = 0;
+	ck_assert_int_eq(rtp_relay_sdp(relay, "m1", "a", RTP_SIDE_LAN, m, 3, ports), -1);
+	ck_assert_int_eq(errno, E2BIG);
+	ck_assert_uint_eq(rtp_relay_session_count(relay), 0);
+	ck_assert_uint_eq(rtp_relay_ports_free(relay), free_before);
+	/* a disabled third stream does not count */
+	m[2].enabled = false;
+	ck_assert_int_eq(rtp_relay_sdp(relay, "m1", "a", RTP_SIDE_LAN, m, 3, ports), 0);
+	ck_assert_uint_eq(rtp_relay_ports_free(relay), free_before - 2);
+}
+END_TEST
+
 /* The log lines of a test, to check what the status summary and the teardown say. */
 static char logged[8192];
 
@@ -671,6 +693,7 @@ int main(void)
 	tcase_add_test(tc, test_hold_timeout);
 	tcase_add_test(tc, test_dejitter_delays_never_drops);
 	tcase_add_test(tc, test_pool_exhausted_all_or_nothing);
+	tcase_add_test(tc, test_max_streams);
 	tcase_add_test(tc, test_status_and_teardown_lines);
 	tcase_add_test(tc, test_hairpin_legs);
 	tcase_add_test(tc, test_single_address_two_pairs);

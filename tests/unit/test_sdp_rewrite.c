@@ -114,6 +114,7 @@ static const struct golden goldens[] = {
 	{ "hold_c0", "offer_lan", RTP_SIDE_LAN, "application/SDP" },
 	{ "sendonly", NULL, RTP_SIDE_LAN, NULL },
 	{ "port0", NULL, RTP_SIDE_LAN, "application/sdp" },
+	{ "port0_conn", NULL, RTP_SIDE_LAN, "application/sdp" },
 	{ "two_mlines", NULL, RTP_SIDE_WAN, "application/sdp" },
 	{ "ice_removed", NULL, RTP_SIDE_LAN, "application/sdp" },
 	{ "rtcp_attr", NULL, RTP_SIDE_LAN, "application/sdp" },
@@ -208,7 +209,9 @@ START_TEST(test_applies)
 	ck_assert(!sdp_rewrite_applies(true, "BYE", 0, "BYE"));
 	ck_assert(sdp_rewrite_applies(false, NULL, 183, "INVITE"));
 	ck_assert(sdp_rewrite_applies(false, NULL, 200, "UPDATE"));
-	ck_assert(!sdp_rewrite_applies(false, NULL, 200, "PRACK"));
+	/* RFC 3262 §5: an offer in a PRACK is answered in its 200 */
+	ck_assert(sdp_rewrite_applies(false, NULL, 200, "PRACK"));
+	ck_assert(!sdp_rewrite_applies(false, NULL, 200, "MESSAGE"));
 	ck_assert(!sdp_rewrite_applies(false, NULL, 488, "INVITE"));
 	ck_assert(!sdp_rewrite_applies(false, NULL, 200, NULL));
 }

@@ -392,6 +392,32 @@ START_TEST(test_unusable_sdp_488)
 }
 END_TEST
 
+/*
+ * The relay took the INVITE's SDP, then the INVITE could not go (here: a name and no resolver):
+ * the phone gets 503 and the session ends with it instead of holding its ports until rtp_timeout.
+ */
+START_TEST(test_send_failure_ends_media)
+{
+	struct e2e e;
+	char msg[4096], got[4096], body[256];
+
+	e2e_setup_media(&e, true);
+	snprintf(body, sizeof(body), "v=0\r\no=a 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+		 "m=audio 4000 RTP/AVP 0\r\n", PHONE_IP, PHONE_IP);
+	snprintf(msg, sizeof(msg),
+		 "INVITE sip:bob@provider.invalid SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=z9hG4bKsf;rport\r\n"
+		 "Max-Forwards: 70\r\nFrom: <sip:alice@provider.invalid>;tag=sf\r\nTo: <sip:bob@provider.invalid>\r\n"
+		 "Call-ID: media-sf\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@%s:%u>\r\n"
+		 "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+		 PHONE_IP, e.phone_port, PHONE_IP, e.phone_port, strlen(body), body);
+	send_to_proxy(&e, e.phone, LAN_IP, msg);
+	expect_arrival(&e, e.phone, got, sizeof(got), LAN_IP, "SIP/2.0 503 ");
+	ck_assert_uint_eq(rtp_relay_session_count(e.relay), 0);
+	ck_assert_uint_eq(rtp_relay_ports_free(e.relay), 10);
+	e2e_teardown(&e);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sip_e2e");
@@ -403,6 +429,7 @@ int main(void)
 	tcase_add_test(tc, test_register_over_tcp);
 	tcase_add_test(tc, test_call_out_media_relayed);
 	tcase_add_test(tc, test_unusable_sdp_488);
+	tcase_add_test(tc, test_send_failure_ends_media);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -263,6 +263,29 @@ START_TEST(test_registrar_challenge_then_accept)
 }
 END_TEST
 
+static void build_register_huge_expires(char *out, size_t size, const char *method, int cseq, const char *cred)
+{
+	snprintf(out, size, "%s sip:10.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKh%d\r\n"
+		 "Max-Forwards: 70\r\nFrom: <sip:alice@10.0.0.1>;tag=f\r\nTo: <sip:alice@10.0.0.1>\r\nCall-ID: auth-3\r\n"
+		 "CSeq: %d %s\r\nContact: <sip:alice@10.0.0.5:5060>;expires=9223372036854775807\r\n"
+		 "Expires: 9223372036854775806\r\n%sContent-Length: 0\r\n\r\n", method, cseq, cseq, method, cred);
+}
+
+/* An expires near LONG_MAX from the network must not overflow the binding's end time (UBSan aborts). */
+START_TEST(test_register_huge_expires)
+{
+	struct auth_env e;
+	struct reg_binding *b = NULL;
+
+	auth_env_init(&e, false);
+	challenge_then_answer(&e, build_register_huge_expires, "REGISTER", "sip:10.0.0.1");
+	ck_assert_msg(strncmp(e.last, "SIP/2.0 200 ", 12) == 0, "%s", e.last);
+	ck_assert_uint_eq(reg_find_aor_routable(e.reg, "sip:alice@10.0.0.1", time(NULL), &b, 1), 1);
+	ck_assert(b->expires > time(NULL));
+	auth_env_free(&e);
+}
+END_TEST
+
 START_TEST(test_auth_all_challenges_invite_not_ack)
 {
 	struct auth_env e;
@@ -539,6 +562,7 @@ int main(void)
 	tcase_add_test(tc, test_max_forwards);
 	tcase_add_test(tc, test_registrar_challenge_then_accept);
 	tcase_add_test(tc, test_auth_all_challenges_invite_not_ack);
+	tcase_add_test(tc, test_register_huge_expires);
 	tcase_add_test(tc, test_next_hop_name_resolved_in_loop);
 	tcase_add_test(tc, test_next_hop_name_unresolvable_503);
 	tcase_add_test(tc, test_destroy_with_lookup_pending);
