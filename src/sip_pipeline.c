@@ -254,6 +254,8 @@ static int rewrite_toward_wan(struct sip_pipeline *p, struct sip_ticket *t, bool
 	    sipobs_toward_wan(p, t) != 0)
 		return -1;
 	siprw_self_uris(p, t, true);
+	if (siprw_hide_lan_addrs(p, t) != 0)
+		return -1;
 	siprw_record_route_purge(p, t);
 	return siprw_user_agent(p, t);
 }

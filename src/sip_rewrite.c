@@ -279,6 +279,96 @@ void siprw_self_uris(struct sip_pipeline *p, struct sip_ticket *t, bool toward_w
 	self_uri(m->to->url, toward_wan ? lan : wan, toward_wan ? wan : lan);
 }
 
+/* Whether an address literal starts at s (not inside a longer number or address). */
+static bool addr_token_at(const char *start, const char *s, size_t n)
+{
+	bool digit_before = s > start && (s[-1] == '.' || (s[-1] >= '0' && s[-1] <= '9'));
+	bool digit_after = (s[n] >= '0' && s[n] <= '9') || (s[n] == '.' && s[n + 1] >= '0' && s[n + 1] <= '9');
+
+	return !digit_before && !digit_after;
+}
+
+/*
+ * Replaces every whole-token occurrence of the addresses in from[] in *text by to. The string is
+ * osip-allocated; it is replaced only when something changed. Returns 0, or -1 (no memory).
+ */
+static int replace_addrs(char **text, const char *const from[], size_t nfrom, const char *to)
+{
+	size_t hits = 0, len, tolen = strlen(to);
+
+	if (!*text)
+		return 0;
+	len = strlen(*text);
+	for (size_t k = 0; k < nfrom; k++)
+		for (const char *s = *text; (s = strstr(s, from[k])) != NULL; s += strlen(from[k]))
+			hits += addr_token_at(*text, s, strlen(from[k]));
+	if (hits == 0)
+		return 0;
+	char *out = osip_malloc(len + hits * tolen + 1), *w = out;
+	if (!out)
+		return -1;
+	for (const char *s = *text; *s;) {
+		size_t k, n = 0;
+
+		for (k = 0; k < nfrom; k++) {
+			n = strlen(from[k]);
+			if (strncmp(s, from[k], n) == 0 && addr_token_at(*text, s, n))
+				break;
+		}
+		if (k < nfrom) {
+			memcpy(w, to, tolen);
+			w += tolen;
+			s += n;
+		} else {
+			*w++ = *s++;
+		}
+	}
+	*w = '\0';
+	osip_free(*text);
+	*text = out;
+	return 0;
+}
+
+static int replace_in_call_infos(osip_list_t *l, const char *const from[], size_t nfrom, const char *to)
+{
+	for (int i = 0; i < osip_list_size(l); i++) {
+		osip_call_info_t *ci = osip_list_get(l, i);
+
+		if (replace_addrs(&ci->element, from, nfrom, to) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int siprw_hide_lan_addrs(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	char sender[INET_ADDRSTRLEN], inbound[INET_ADDRSTRLEN], pub[INET_ADDRSTRLEN];
+	const char *from[2] = { sip_ip_str(t->from.addr.sin_addr, sender, sizeof(sender)),
+				sip_ip_str(p->ctx.inbound, inbound, sizeof(inbound)) };
+	size_t nfrom = strcmp(sender, inbound) == 0 ? 1 : 2;
+	osip_message_t *m = t->msg;
+
+	sip_ip_str(p->ctx.public_addr, pub, sizeof(pub));
+	if (!(MSG_IS_REQUEST(m) && sipmsg_is_method(m, "REGISTER")))
+		for (int k = 0; k < 2; k++) {
+			osip_uri_t *u = k == 0 ? (m->from ? m->from->url : NULL) : (m->to ? m->to->url : NULL);
+
+			if (u && replace_addrs(&u->host, from, nfrom, pub) != 0)
+				return -1;
+		}
+	for (int i = 0; i < osip_list_size(&m->headers); i++) {
+		osip_header_t *h = osip_list_get(&m->headers, i);
+
+		if (replace_addrs(&h->hvalue, from, nfrom, pub) != 0)
+			return -1;
+	}
+	if (replace_in_call_infos(&m->call_infos, from, nfrom, pub) != 0 ||
+	    replace_in_call_infos(&m->alert_infos, from, nfrom, pub) != 0 ||
+	    replace_in_call_infos(&m->error_infos, from, nfrom, pub) != 0)
+		return -1;
+	return 0;
+}
+
 /*
  * A Call-ID naming a phone's LAN address leaves as <number>-lan<token>@<public address>. The token
  * is 16 hex digits: a tag, then the address XOR a keyed hash of the number, so the WAN learns

@@ -37,6 +37,13 @@ int siprw_callid_restore(struct sip_pipeline *p, struct sip_ticket *t);
  * the URIs may differ between the sides.
  */
 void siprw_self_uris(struct sip_pipeline *p, struct sip_ticket *t, bool toward_wan);
+/*
+ * Toward the WAN: the sender's own address and our inbound address, where they still stand as a
+ * whole token in From/To (not of a REGISTER: that is the AoR the registrar keys on) or in a header
+ * the other steps do not handle (P-Asserted-Identity, Refer-To, Call-Info, ...), become the public
+ * address. Returns 0, or -1 when out of memory.
+ */
+int siprw_hide_lan_addrs(struct sip_pipeline *p, struct sip_ticket *t);
 /* The public address in SDP o= lines of messages toward the WAN; c=/m= are the RTP relay's. */
 int siprw_sdp_origin(struct sip_pipeline *p, struct sip_ticket *t);
 
