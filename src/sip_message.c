@@ -268,3 +268,16 @@ long sipmsg_contact_expires(const osip_contact_t *c)
 		return -1;
 	return sipmsg_number(p->gvalue);
 }
+
+int sipmsg_callid_append(osip_call_id_t *c, const char *mark, const char *suffix)
+{
+	size_t n = strlen(c->number) + strlen(mark) + strlen(suffix) + 1;
+	char *num = osip_malloc(n);
+
+	if (!num)
+		return -1;
+	snprintf(num, n, "%s%s%s", c->number, mark, suffix);
+	osip_free(c->number);
+	c->number = num;
+	return 0;
+}

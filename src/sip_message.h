@@ -60,5 +60,7 @@ bool sipmsg_is_sdp(const osip_content_type_t *ct);
 
 /* Parses a non-negative decimal that fits in long; -1 otherwise. */
 long sipmsg_number(const char *s);
+/* The Call-ID number becomes <number><mark><suffix>. Returns 0, or -1 when out of memory. */
+int sipmsg_callid_append(osip_call_id_t *c, const char *mark, const char *suffix);
 
 #endif

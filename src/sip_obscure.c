@@ -34,21 +34,12 @@ static char *marker(osip_message_t *m)
 static int append(struct sip_ticket *t, const char *tag)
 {
 	osip_call_id_t *c = t->msg->call_id;
-	size_t n;
-	char *num;
 
 	if (!tag) {
 		log_warn("obscure_loops: no tag to mark Call-ID %s with, left as it is", t->call_id);
 		return 0;
 	}
-	n = strlen(c->number) + sizeof(SIPOBS_MARK) + strlen(tag);
-	num = osip_malloc(n);
-	if (!num)
-		return -1;
-	snprintf(num, n, "%s" SIPOBS_MARK "%s", c->number, tag);
-	osip_free(c->number);
-	c->number = num;
-	return 0;
+	return sipmsg_callid_append(c, SIPOBS_MARK, tag);
 }
 
 int sipobs_toward_wan(struct sip_pipeline *p, struct sip_ticket *t)

@@ -436,20 +436,14 @@ static bool callid_host_is_lan(const struct sip_pipeline *p, const struct sip_ti
 int siprw_callid_hide(struct sip_pipeline *p, struct sip_ticket *t)
 {
 	osip_call_id_t *c = t->msg->call_id;
-	char ip[INET_ADDRSTRLEN], token[CALLID_TOKEN_LEN + 1], *num;
+	char ip[INET_ADDRSTRLEN], token[CALLID_TOKEN_LEN + 1];
 	struct in_addr a;
-	size_t n;
 
 	if (!c->host || !sipmsg_ipv4(c->host, &a) || !callid_host_is_lan(p, t, a))
 		return 0;
 	callid_token_make(p, c->number, a, token);
-	n = strlen(c->number) + sizeof(CALLID_MARK) + CALLID_TOKEN_LEN;
-	num = osip_malloc(n);
-	if (!num)
+	if (sipmsg_callid_append(c, CALLID_MARK, token) != 0)
 		return -1;
-	snprintf(num, n, "%s" CALLID_MARK "%s", c->number, token);
-	osip_free(c->number);
-	c->number = num;
 	osip_free(c->host);
 	c->host = osip_strdup(sip_ip_str(p->ctx.public_addr, ip, sizeof(ip)));
 	return c->host ? 0 : -1;
