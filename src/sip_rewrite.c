@@ -340,6 +340,89 @@ static int replace_in_call_infos(osip_list_t *l, const char *const from[], size_
 	return 0;
 }
 
+/*
+ * Names and values of a parameter list. The one named keep stays as written: a From/To tag keys
+ * the dialog and must come back as it was; a multipart boundary must match the body's delimiters.
+ */
+static int replace_in_params(osip_list_t *l, const char *keep, const char *const from[], size_t nfrom,
+			     const char *to)
+{
+	for (int i = 0; i < osip_list_size(l); i++) {
+		osip_generic_param_t *gp = osip_list_get(l, i);
+
+		if (keep && gp->gname && osip_strcasecmp(gp->gname, keep) == 0)
+			continue;
+		if (replace_addrs(&gp->gname, from, nfrom, to) != 0 || replace_addrs(&gp->gvalue, from, nfrom, to) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * A name-addr header (From, To, Contact): display name and header parameters, and with uri the
+ * URI's user, host and parameters. A Contact URI is siprw_contact_masquerade()'s: the WAN sends
+ * it back as the target of the dialog, so it is not touched here.
+ */
+static int replace_in_name_addr(osip_from_t *h, bool uri, const char *const from[], size_t nfrom,
+				const char *to)
+{
+	if (!h)
+		return 0;
+	if (replace_addrs(&h->displayname, from, nfrom, to) != 0 ||
+	    replace_in_params(&h->gen_params, uri ? "tag" : NULL, from, nfrom, to) != 0)
+		return -1;
+	if (uri && h->url &&
+	    (replace_addrs(&h->url->username, from, nfrom, to) != 0 ||
+	     replace_addrs(&h->url->host, from, nfrom, to) != 0 ||
+	     replace_in_params(&h->url->url_params, NULL, from, nfrom, to) != 0 ||
+	     replace_in_params(&h->url->url_headers, NULL, from, nfrom, to) != 0))
+		return -1;
+	return 0;
+}
+
+static int replace_in_media_type(osip_content_type_t *ct, const char *const from[], size_t nfrom, const char *to)
+{
+	if (!ct)
+		return 0;
+	if (replace_addrs(&ct->type, from, nfrom, to) != 0 || replace_addrs(&ct->subtype, from, nfrom, to) != 0 ||
+	    replace_in_params(&ct->gen_params, "boundary", from, nfrom, to) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * The headers osip parses into their own fields rather than the list of other headers:
+ * Content-Type, Accept, Accept-Encoding, Accept-Language, Allow, Content-Encoding, MIME-Version.
+ */
+static int replace_in_parsed_headers(osip_message_t *m, const char *const from[], size_t nfrom, const char *to)
+{
+	osip_list_t *const encodings[] = { &m->accept_encodings, &m->accept_languages };
+	osip_list_t *const values[] = { &m->allows, &m->content_encodings };
+
+	if (replace_in_media_type(m->content_type, from, nfrom, to) != 0 ||
+	    (m->mime_version && replace_addrs(&m->mime_version->value, from, nfrom, to) != 0))
+		return -1;
+	for (int i = 0; i < osip_list_size(&m->accepts); i++)
+		if (replace_in_media_type(osip_list_get(&m->accepts, i), from, nfrom, to) != 0)
+			return -1;
+	for (size_t k = 0; k < 2; k++)
+		for (int i = 0; i < osip_list_size(encodings[k]); i++) {
+			osip_accept_encoding_t *e = osip_list_get(encodings[k], i);
+
+			if (replace_addrs(&e->element, from, nfrom, to) != 0 ||
+			    replace_in_params(&e->gen_params, NULL, from, nfrom, to) != 0)
+				return -1;
+		}
+	for (size_t k = 0; k < 2; k++)
+		for (int i = 0; i < osip_list_size(values[k]); i++) {
+			osip_content_length_t *v = osip_list_get(values[k], i);
+
+			if (replace_addrs(&v->value, from, nfrom, to) != 0)
+				return -1;
+		}
+	return 0;
+}
+
 int siprw_hide_lan_addrs(struct sip_pipeline *p, struct sip_ticket *t)
 {
 	char sender[INET_ADDRSTRLEN], inbound[INET_ADDRSTRLEN], pub[INET_ADDRSTRLEN];
@@ -349,20 +432,22 @@ int siprw_hide_lan_addrs(struct sip_pipeline *p, struct sip_ticket *t)
 	osip_message_t *m = t->msg;
 
 	sip_ip_str(p->ctx.public_addr, pub, sizeof(pub));
-	if (!(MSG_IS_REQUEST(m) && sipmsg_is_method(m, "REGISTER")))
-		for (int k = 0; k < 2; k++) {
-			osip_uri_t *u = k == 0 ? (m->from ? m->from->url : NULL) : (m->to ? m->to->url : NULL);
-
-			if (u && replace_addrs(&u->host, from, nfrom, pub) != 0)
-				return -1;
-		}
+	if (!(MSG_IS_REQUEST(m) && sipmsg_is_method(m, "REGISTER")) &&
+	    (replace_in_name_addr(m->from, true, from, nfrom, pub) != 0 ||
+	     replace_in_name_addr(m->to, true, from, nfrom, pub) != 0))
+		return -1;
+	/* The Contact URI host is siprw_contact_masquerade()'s; the rest is the phone's text. */
+	for (int i = 0; i < osip_list_size(&m->contacts); i++)
+		if (replace_in_name_addr(osip_list_get(&m->contacts, i), false, from, nfrom, pub) != 0)
+			return -1;
 	for (int i = 0; i < osip_list_size(&m->headers); i++) {
 		osip_header_t *h = osip_list_get(&m->headers, i);
 
 		if (replace_addrs(&h->hvalue, from, nfrom, pub) != 0)
 			return -1;
 	}
-	if (replace_in_call_infos(&m->call_infos, from, nfrom, pub) != 0 ||
+	if (replace_in_parsed_headers(m, from, nfrom, pub) != 0 ||
+	    replace_in_call_infos(&m->call_infos, from, nfrom, pub) != 0 ||
 	    replace_in_call_infos(&m->alert_infos, from, nfrom, pub) != 0 ||
 	    replace_in_call_infos(&m->error_infos, from, nfrom, pub) != 0)
 		return -1;

@@ -2,6 +2,7 @@
 #include "build_config.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <osipparser2/osip_message.h>
 #include <osipparser2/osip_parser.h>
 #include <stdint.h>
@@ -38,6 +39,13 @@ static bool input_has_lan;
  * own text, not a leak. Everything that a LAN phone or the daemon wrote is checked.
  */
 static bool wan_wrote_lan;
+/*
+ * The addresses no header toward the WAN may name: our inbound address, and the sender's own when
+ * it is a phone or localhost (a WAN peer's address is public, and its text is echoed in errors).
+ */
+static char sender_ip[INET_ADDRSTRLEN];
+static const char *hidden_addrs[2];
+static size_t n_hidden;
 
 static const char fuzz_conf[] =
 	"if_inbound = lan0\n"
@@ -113,7 +121,7 @@ static bool sdp_origin_is_lan(const char *body, size_t len)
 {
 	char line[256], addr[16];
 	const char *o = NULL, *nl;
-	int count = 0, end = 0;
+	int count = 0, end = 0, ip4 = 0;
 	size_t n;
 
 	for (size_t i = 0; i + 2 < len; i++)
@@ -125,11 +133,14 @@ static bool sdp_origin_is_lan(const char *body, size_t len)
 		return false;
 	nl = memchr(o, '\n', len - (size_t)(o - body));
 	n = nl ? (size_t)(nl - o) : len - (size_t)(o - body);
-	if (n >= sizeof(line))
+	/* A NUL or a bare CR inside the line: garbled, not a line an SDP parser would take whole. */
+	if (n >= sizeof(line) || memchr(o, '\0', n) || (n > 1 && memchr(o, '\r', n - 1)))
 		return false;
 	memcpy(line, o, n);
 	line[n] = '\0';
-	if (sscanf(line, "o=%*s %*s %*s IN IP4 %15[0-9.]%n", addr, &end) != 1 || end == 0)
+	/* A blank must follow "IP4" ("IP410.77.1.2" is garbled; sscanf's blank matches none too). */
+	if (sscanf(line, "o=%*s %*s %*s IN IP4%n %15[0-9.]%n", &ip4, addr, &end) != 1 || end == 0 ||
+	    (line[ip4] != ' ' && line[ip4] != '\t'))
 		return false;
 	return (line[end] == '\0' || line[end] == '\r') && host_is_lan(addr);
 }
@@ -169,6 +180,145 @@ static const char *owned_part_naming_lan(osip_message_t *m, const char *buf, siz
 	return NULL;
 }
 
+/* Whether addr stands at s as a whole token, not inside a longer number or dotted address. */
+static bool addr_token_at(const char *line, const char *end, const char *s, size_t n)
+{
+	bool before = s > line && (s[-1] == '.' || (s[-1] >= '0' && s[-1] <= '9'));
+	bool after = s + n < end && ((s[n] >= '0' && s[n] <= '9') ||
+				     (s[n] == '.' && s + n + 1 < end && s[n + 1] >= '0' && s[n + 1] <= '9'));
+
+	return !before && !after;
+}
+
+/* s lies in the value of the parameter param (";name=") that starts on this line, blanks aside. */
+static bool in_param_value(const char *line, const char *s, const char *param)
+{
+	size_t n = strlen(param);
+
+	for (const char *q = s; q > line; q--) {
+		if (*q == ';' || *q == '>' || *q == ',')
+			return false;
+		if (q[0] == '=') {
+			const char *p = q;
+			size_t k = n - 1;
+
+			/* Compare backwards, skipping the blanks osip or the phone put around ';' and '='. */
+			while (k > 0 && p > line) {
+				p--;
+				if (*p == ' ' || *p == '\t')
+					continue;
+				if (tolower((unsigned char)*p) != tolower((unsigned char)param[k - 1]))
+					break;
+				k--;
+			}
+			if (k == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* s lies in the URI of a Contact value: within <...>, or before the first ';' of a bare URI. */
+static bool in_contact_uri(const char *value, const char *end, const char *s)
+{
+	const char *lt = memchr(value, '<', (size_t)(end - value));
+
+	if (!lt)
+		return !memchr(value, ';', (size_t)(s - value));
+	for (const char *q = s; q > value; q--) {
+		if (*q == '>')
+			return false;
+		if (*q == '<')
+			return true;
+	}
+	return false;
+}
+
+enum addr_skip { SKIP_NONE, SKIP_TAG, SKIP_CONTACT_URI, SKIP_BOUNDARY };
+
+/* Whether addr stands in the line as a whole token, outside the part skip names. */
+static bool line_has_addr(const char *line, const char *end, const char *addr, enum addr_skip skip)
+{
+	size_t n = strlen(addr);
+
+	for (const char *s = line; s + n <= end; s++)
+		if (memcmp(s, addr, n) == 0 && addr_token_at(line, end, s, n) &&
+		    !(skip == SKIP_TAG && in_param_value(line, s, ";tag=")) &&
+		    !(skip == SKIP_CONTACT_URI && in_contact_uri(line, end, s)) &&
+		    !(skip == SKIP_BOUNDARY && in_param_value(line, s, ";boundary=")))
+			return true;
+	return false;
+}
+
+/* The header name of a line (up to the colon, blanks trimmed) equals name, case aside. */
+static bool header_is(const char *line, const char *end, const char *name)
+{
+	const char *colon = memchr(line, ':', (size_t)(end - line));
+	size_t n = strlen(name), len;
+
+	if (!colon)
+		return false;
+	len = (size_t)(colon - line);
+	while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t'))
+		len--;
+	return len == n && strncasecmp(line, name, n) == 0;
+}
+
+/*
+ * Toward the WAN, no header line may name the sender's address or our inbound address as a whole
+ * token (siprw_hide_lan_addrs() and the steps before it). Not checked: the start line; Route and
+ * Record-Route, routing data the WAN gave or must get back as it was; a REGISTER's (or its
+ * response's) To/From, the address of record the registrar knows; the body (SDP c=/m= are the RTP
+ * relay's, absent here; o= is checked in owned_part_naming_lan()); the Call-ID, an opaque key that
+ * must come back byte for byte: siprw_callid_hide() hides, reversibly, a host that is a LAN address
+ * (checked in owned_part_naming_lan()), but an address inside a garbled host or in the number
+ * ("n@10.77.1.2)", "10.77.1.2@x") passes as the phone wrote it (known gap); a From/To tag, a
+ * dialog key like the Call-ID; a Contact's URI: siprw_contact_masquerade() replaces a bound phone's
+ * URI whole (its user is the address of record's) and points any other at our public address, but
+ * keeps that one's user and parameters, which the WAN sends back as the request target the daemon
+ * routes by (known gap: "<sip:10.77.1.2@...>" from an unregistered phone passes); a multipart
+ * boundary, which must match the body's delimiter lines; WWW-/Proxy-Authenticate, whose realm
+ * and nonce enter the digest the WAN peer computes and the phone checks. A folded continuation line
+ * belongs to the header above it. Returns the offending header line's name, or NULL.
+ */
+static const char *header_naming_addr(const osip_message_t *m, const char *buf, size_t len,
+				      const char *const addrs[], size_t naddrs)
+{
+	static char name[64];
+	bool is_register = m->cseq && m->cseq->method && strcasecmp(m->cseq->method, "REGISTER") == 0;
+	const char *end = buf + len, *line = memchr(buf, '\n', len), *head = NULL;
+
+	while (line && ++line < end && *line != '\r' && *line != '\n') {
+		const char *nl = memchr(line, '\n', (size_t)(end - line)), *eol = nl ? nl : end, *value;
+		bool skip, from_to, contact, ctype;
+
+		if (*line != ' ' && *line != '\t')
+			head = line;
+		from_to = head && (header_is(head, eol, "To") || header_is(head, eol, "t") ||
+				   header_is(head, eol, "From") || header_is(head, eol, "f"));
+		ctype = head && (header_is(head, eol, "Content-Type") || header_is(head, eol, "c"));
+		contact = head && (header_is(head, eol, "Contact") || header_is(head, eol, "m"));
+		skip = !head || header_is(head, eol, "WWW-Authenticate") || header_is(head, eol, "Proxy-Authenticate") || header_is(head, eol, "Route") || header_is(head, eol, "Record-Route") ||
+		       header_is(head, eol, "Call-ID") || header_is(head, eol, "i") ||
+		       (is_register && from_to);
+		/* Only the value: a header name is a token no address stands in (the daemon keeps unknown
+		 * names as the phone wrote them, and a name like "X-10.77.1.1" carries nothing routable). */
+		value = line == head ? memchr(line, ':', (size_t)(eol - line)) : line;
+		for (size_t k = 0; k < naddrs && !skip && value; k++)
+			if (line_has_addr(value, eol, addrs[k],
+					  from_to ? SKIP_TAG : contact ? SKIP_CONTACT_URI : ctype ? SKIP_BOUNDARY : SKIP_NONE)) {
+				const char *colon = memchr(head, ':', (size_t)(eol - head));
+				size_t n = colon ? (size_t)(colon - head) : 0;
+
+				snprintf(name, sizeof(name), "header %.*s naming %s", (int)(n < 40 ? n : 40), head,
+					 addrs[k]);
+				return name;
+			}
+		line = nl;
+	}
+	return NULL;
+}
+
 static bool is_lan_or_local(struct in_addr a)
 {
 	uint32_t h = ntohl(a.s_addr);
@@ -195,6 +345,9 @@ static int fuzz_send(void *ud, const struct sip_peer *to, const char *buf, size_
 	    !wan_wrote_lan) {
 		const char *part = input_has_lan ? owned_part_naming_lan(m, buf, len)
 			: mem_has(buf, len, "10.77.") ? "a message the daemon wrote" : NULL;
+
+		if (!part)
+			part = header_naming_addr(m, buf, len, hidden_addrs, n_hidden);
 
 		if (part) {
 			fprintf(stderr, "fuzz_pipeline: a LAN address went to the WAN (%s) in %s:\n%.*s\n",
@@ -286,6 +439,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_peer(data[0], &from);
 	input_has_lan = mem_has((const char *)data + 1, size - 1, "10.77.");
 	wan_wrote_lan = data[0] % 3 != 0 && mem_has((const char *)data + 1, size - 1, "10.77.");
+	n_hidden = 0;
+	hidden_addrs[n_hidden++] = "10.77.1.1";
+	if (data[0] % 3 != 1 && inet_ntop(AF_INET, &from.addr.sin_addr, sender_ip, sizeof(sender_ip)))
+		hidden_addrs[n_hidden++] = sender_ip;
 
 	reg = reg_create(FUZZ_MAX_REG);
 	auth = auth_create(fuzz_cfg.proxy_auth_realm, fuzz_cfg.proxy_auth_passwd, NULL, 300);
