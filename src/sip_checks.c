@@ -122,7 +122,12 @@ enum sipchk_raw_result sipchk_raw(const char *buf, size_t len, const char **why)
 			return SIPCHK_RAW_BAD;
 		}
 	}
-	if (end && raw_part_repeats_content_type(end + 4, buf + len)) {
+	/*
+	 * The whole message, not only what follows the first CRLFCRLF: libosip2 ends the header
+	 * elsewhere too (a CRLF then a lone CR), and its body then holds lines this header scan took
+	 * for header lines.
+	 */
+	if (raw_part_repeats_content_type(buf, buf + len)) {
 		*why = "a body part with two Content-Type headers";
 		return SIPCHK_RAW_BAD;
 	}

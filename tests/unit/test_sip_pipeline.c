@@ -62,6 +62,10 @@ START_TEST(test_raw_part_with_two_content_types)
 	ck_assert_int_eq(sipchk_raw(buf, (size_t)n, &why), SIPCHK_RAW_BAD);
 	n = snprintf(buf, sizeof(buf), "%s%s", head, one);
 	ck_assert_int_eq(sipchk_raw(buf, (size_t)n, &why), SIPCHK_RAW_OK);
+	/* libosip2 also ends the header at a CRLF then a lone CR: no CRLFCRLF before the part. */
+	n = snprintf(buf, sizeof(buf), "INVITE sip:a@b SIP/2.0\r\nVia: x\r\n"
+		     "Content-Type: multipart/mixed;boundary=xyz\r\n\r]\n%s", two);
+	ck_assert_int_eq(sipchk_raw(buf, (size_t)n, &why), SIPCHK_RAW_BAD);
 }
 END_TEST
 
