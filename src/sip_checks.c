@@ -51,16 +51,19 @@ static bool raw_first_line_ok(const char *buf, size_t len)
 	return words == 3;
 }
 
-/* The line at s (up to end), without its line break; returns where the next line starts. */
-static const char *raw_line(const char *s, const char *end, size_t *n)
+/* The next line of a body, ended by CRLF, LF or a lone CR, all of which libosip2 takes in a part. */
+static const char *part_line(const char *s, const char *end, size_t *n)
 {
-	const char *nl = memchr(s, '\n', (size_t)(end - s));
-	const char *stop = nl ? nl : end;
+	const char *q = s;
 
-	*n = (size_t)(stop - s);
-	if (*n > 0 && s[*n - 1] == '\r')
-		(*n)--;
-	return nl ? nl + 1 : end;
+	while (q < end && *q != '\r' && *q != '\n')
+		q++;
+	*n = (size_t)(q - s);
+	if (q < end && *q == '\r')
+		q++;
+	if (q < end && *q == '\n')  /* LF alone, or the LF of a CRLF */
+		q++;
+	return q;
 }
 
 /*
@@ -77,12 +80,12 @@ static bool raw_part_repeats_content_type(const char *body, const char *end)
 		const char *line = s;
 		unsigned types = 0;
 
-		s = raw_line(s, end, &n);
+		s = part_line(s, end, &n);
 		if (n < 2 || memcmp(line, "--", 2) != 0)
 			continue;
 		while (s < end) {
 			line = s;
-			s = raw_line(s, end, &n);
+			s = part_line(s, end, &n);
 			if (n == 0)
 				break;
 			/* libosip2 compares only the first 12 characters of a part's header name. */

@@ -138,9 +138,12 @@ static bool sdp_origin_is_lan(const char *body, size_t len)
 		return false;
 	memcpy(line, o, n);
 	line[n] = '\0';
-	/* A blank must follow "IP4" ("IP410.77.1.2" is garbled; sscanf's blank matches none too). */
+	/*
+	 * One SP must follow "IP4", as RFC 4566 writes it: "IP410.77.1.2" or "IP4  10.77.1.2" is
+	 * garbled, and sscanf's blank would match none or many.
+	 */
 	if (sscanf(line, "o=%*s %*s %*s IN IP4%n %15[0-9.]%n", &ip4, addr, &end) != 1 || end == 0 ||
-	    (line[ip4] != ' ' && line[ip4] != '\t'))
+	    line[ip4] != ' ' || line[ip4 + 1] < '0' || line[ip4 + 1] > '9')
 		return false;
 	return (line[end] == '\0' || line[end] == '\r') && host_is_lan(addr);
 }
@@ -196,7 +199,8 @@ static bool in_param_value(const char *line, const char *s, const char *param)
 	size_t n = strlen(param);
 
 	for (const char *q = s; q > line; q--) {
-		if (*q == ';' || *q == '>' || *q == ',')
+		/* osip splits header parameters at ';' only: a ',' or '>' stays in the value. */
+		if (*q == ';')
 			return false;
 		if (q[0] == '=') {
 			const char *p = q;

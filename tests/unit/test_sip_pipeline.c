@@ -66,6 +66,9 @@ START_TEST(test_raw_part_with_two_content_types)
 	n = snprintf(buf, sizeof(buf), "INVITE sip:a@b SIP/2.0\r\nVia: x\r\n"
 		     "Content-Type: multipart/mixed;boundary=xyz\r\n\r]\n%s", two);
 	ck_assert_int_eq(sipchk_raw(buf, (size_t)n, &why), SIPCHK_RAW_BAD);
+	/* ... and a part's header lines at a lone CR. */
+	n = snprintf(buf, sizeof(buf), "%s--xyz\r\nContent-Type: a/b\rContent-Type: c/d\r\n\r\nx\r\n--xyz--\r\n", head);
+	ck_assert_int_eq(sipchk_raw(buf, (size_t)n, &why), SIPCHK_RAW_BAD);
 }
 END_TEST
 
