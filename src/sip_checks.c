@@ -63,12 +63,25 @@ static const char *raw_line(const char *s, const char *end, size_t *n)
 	return nl ? nl + 1 : end;
 }
 
+/* A control character (other than tab) in header text: no SIP or MIME header has one. */
+static bool raw_has_ctl(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return true;
+	}
+	return false;
+}
+
 /*
- * A body part (the header block after a "--boundary" line) with two Content-Type headers: valid
- * MIME has one, and libosip2 loses the first one's memory when it meets the second (any header
- * whose name begins with "Content-Type" counts), a leak any peer could repeat with every packet.
+ * The header block of a body part (after a "--boundary" line) that libosip2 would mishandle: two
+ * Content-Type headers (valid MIME has one; libosip2 loses the first one's memory when it meets
+ * the second, and any header whose name begins with "Content-Type" counts), or a control
+ * character (libosip2 loses a half-parsed Content-Type). Both are leaks any peer could repeat with
+ * every packet. Returns the reason, or NULL.
  */
-static bool raw_part_repeats_content_type(const char *body, const char *end)
+static const char *raw_part_headers_bad(const char *body, const char *end)
 {
 	const char *s = body;
 	size_t n;
@@ -85,12 +98,14 @@ static bool raw_part_repeats_content_type(const char *body, const char *end)
 			s = raw_line(s, end, &n);
 			if (n == 0)
 				break;
+			if (raw_has_ctl(line, n))
+				return "a control character in a body part's header";
 			/* libosip2 compares only the first 12 characters of a part's header name. */
 			if (n >= 12 && strncasecmp(line, "content-type", 12) == 0 && ++types > 1)
-				return true;
+				return "a body part with two Content-Type headers";
 		}
 	}
-	return false;
+	return NULL;
 }
 
 enum sipchk_raw_result sipchk_raw(const char *buf, size_t len, const char **why)
@@ -122,10 +137,8 @@ enum sipchk_raw_result sipchk_raw(const char *buf, size_t len, const char **why)
 			return SIPCHK_RAW_BAD;
 		}
 	}
-	if (end && raw_part_repeats_content_type(end + 4, buf + len)) {
-		*why = "a body part with two Content-Type headers";
+	if (end && (*why = raw_part_headers_bad(end + 4, buf + len)) != NULL)
 		return SIPCHK_RAW_BAD;
-	}
 	return SIPCHK_RAW_OK;
 }
 

@@ -62,6 +62,15 @@ START_TEST(test_raw_part_with_two_content_types)
 	ck_assert_int_eq(sipchk_raw(buf, (size_t)n, &why), SIPCHK_RAW_BAD);
 	n = snprintf(buf, sizeof(buf), "%s%s", head, one);
 	ck_assert_int_eq(sipchk_raw(buf, (size_t)n, &why), SIPCHK_RAW_OK);
+	/* a DEL inside a part's Content-Type: libosip2 leaks the half-parsed header (fuzz finding) */
+	static const char ctl[] = "--xyz\r\nContent-Type: applicati\x7fn/sdp\r\n\r\nv=0\r\n--xyz--\r\n";
+	n = snprintf(buf, sizeof(buf), "%s%s", head, ctl);
+	ck_assert_int_eq(sipchk_raw(buf, (size_t)n, &why), SIPCHK_RAW_BAD);
+	ck_assert_str_eq(why, "a control character in a body part's header");
+	/* a tab is header text */
+	static const char tab[] = "--xyz\r\nContent-Type:\tapplication/sdp\r\n\r\nv=0\r\n--xyz--\r\n";
+	n = snprintf(buf, sizeof(buf), "%s%s", head, tab);
+	ck_assert_int_eq(sipchk_raw(buf, (size_t)n, &why), SIPCHK_RAW_OK);
 }
 END_TEST
 
