@@ -3,6 +3,7 @@
 #include "sip_checks.h"
 
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -74,24 +75,84 @@ static bool raw_has_ctl(const char *s, size_t n)
 	return false;
 }
 
+/* "name: value" with an RFC 3261 token as name (a folded continuation line starts with a blank). */
+static bool raw_header_line_ok(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (s[0] == ' ' || s[0] == '\t')
+		return true;
+	while (i < n && (isalnum((unsigned char)s[i]) || strchr("-.!%*_+`'~", s[i]) != NULL))
+		i++;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return i > 0 && i < n && s[i] == ':';
+}
+
+/*
+ * The multipart boundary named in the header block (the Content-Type's boundary parameter, quoted
+ * or not), copied to out; false when there is none: then libosip2 parses no body parts either.
+ */
+static bool raw_boundary(const char *head, size_t len, char *out, size_t size)
+{
+	const char *end = head + len, *s = head;
+	size_t n;
+
+	while (s < end) {
+		const char *line = s, *p, *lend;
+
+		s = raw_line(s, end, &n);
+		lend = line + n;
+		if (!((n >= 13 && strncasecmp(line, "content-type:", 13) == 0) ||
+		      (n >= 2 && strncasecmp(line, "c:", 2) == 0)))
+			continue;
+		for (p = line; p + 8 <= lend; p++) {
+			if (strncasecmp(p, "boundary", 8) != 0)
+				continue;
+			const char *q = p + 8;
+			while (q < lend && (*q == ' ' || *q == '\t'))
+				q++;
+			if (q < lend && *q == '=')
+				break;
+		}
+		if (p + 8 > lend)
+			continue;
+		p = strchr(p, '=') + 1;
+		while (p < lend && (*p == ' ' || *p == '\t'))
+			p++;
+		bool quoted = p < lend && *p == '"';
+		p += quoted;
+		size_t k = 0;
+		while (p < lend && k + 1 < size && (quoted ? *p != '"' : (*p != ';' && *p != ' ' && *p != '\t')))
+			out[k++] = *p++;
+		out[k] = '\0';
+		return k > 0;
+	}
+	return false;
+}
+
 /*
  * The header block of a body part (after a "--boundary" line) that libosip2 would mishandle: two
  * Content-Type headers (valid MIME has one; libosip2 loses the first one's memory when it meets
- * the second, and any header whose name begins with "Content-Type" counts), or a control
- * character (libosip2 loses a half-parsed Content-Type). Both are leaks any peer could repeat with
- * every packet. Returns the reason, or NULL.
+ * the second, and any header whose name begins with "Content-Type" counts), a control character
+ * or a line that is no header (libosip2 loses a half-parsed Content-Type). Each is a leak any peer
+ * could repeat with every packet. Returns the reason, or NULL.
  */
-static const char *raw_part_headers_bad(const char *body, const char *end)
+static const char *raw_part_headers_bad(const char *head, size_t head_len, const char *body, const char *end)
 {
+	char boundary[256];
 	const char *s = body;
-	size_t n;
+	size_t n, blen;
 
+	if (!raw_boundary(head, head_len, boundary, sizeof(boundary)))
+		return NULL;
+	blen = strlen(boundary);
 	while (s < end) {
 		const char *line = s;
 		unsigned types = 0;
 
 		s = raw_line(s, end, &n);
-		if (n < 2 || memcmp(line, "--", 2) != 0)
+		if (n < 2 + blen || memcmp(line, "--", 2) != 0 || memcmp(line + 2, boundary, blen) != 0)
 			continue;
 		while (s < end) {
 			line = s;
@@ -100,6 +161,8 @@ static const char *raw_part_headers_bad(const char *body, const char *end)
 				break;
 			if (raw_has_ctl(line, n))
 				return "a control character in a body part's header";
+			if (!raw_header_line_ok(line, n))
+				return "a malformed header in a body part";
 			/* libosip2 compares only the first 12 characters of a part's header name. */
 			if (n >= 12 && strncasecmp(line, "content-type", 12) == 0 && ++types > 1)
 				return "a body part with two Content-Type headers";
@@ -137,7 +200,7 @@ enum sipchk_raw_result sipchk_raw(const char *buf, size_t len, const char **why)
 			return SIPCHK_RAW_BAD;
 		}
 	}
-	if (end && (*why = raw_part_headers_bad(end + 4, buf + len)) != NULL)
+	if (end && (*why = raw_part_headers_bad(buf, head_end, end + 4, buf + len)) != NULL)
 		return SIPCHK_RAW_BAD;
 	return SIPCHK_RAW_OK;
 }

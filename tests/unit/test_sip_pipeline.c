@@ -67,6 +67,15 @@ START_TEST(test_raw_part_with_two_content_types)
 	n = snprintf(buf, sizeof(buf), "%s%s", head, ctl);
 	ck_assert_int_eq(sipchk_raw(buf, (size_t)n, &why), SIPCHK_RAW_BAD);
 	ck_assert_str_eq(why, "a control character in a body part's header");
+	/* the same part behind a spaced, quoted boundary parameter is found too */
+	static const char head_spaced[] = "INVITE sip:a@b SIP/2.0\r\nVia: x\r\n"
+					  "Content-Type: multipart/mixed; boundary = \"xyz\"\r\n\r\n";
+	n = snprintf(buf, sizeof(buf), "%s%s", head_spaced, ctl);
+	ck_assert_int_eq(sipchk_raw(buf, (size_t)n, &why), SIPCHK_RAW_BAD);
+	/* a plain-text MESSAGE whose signature starts with "-- " has no body parts */
+	static const char text[] = "MESSAGE sip:a@b SIP/2.0\r\nVia: x\r\nContent-Type: text/plain\r\n\r\n"
+				   "see you\r\n-- \r\nBob, at the desk\r\n";
+	ck_assert_int_eq(sipchk_raw(text, sizeof(text) - 1, &why), SIPCHK_RAW_OK);
 	/* a tab is header text */
 	static const char tab[] = "--xyz\r\nContent-Type:\tapplication/sdp\r\n\r\nv=0\r\n--xyz--\r\n";
 	n = snprintf(buf, sizeof(buf), "%s%s", head, tab);
