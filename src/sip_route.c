@@ -245,9 +245,10 @@ static void send_failed(struct sip_pipeline *p, const char *raw, size_t raw_len,
 }
 
 /*
- * A TCP request that waits for its connection. The transport reports within its connect timeout;
- * a slot is reused only when free or far older than that, so a late report never reaches the
- * wrong request. When every slot is young, the request goes without a report.
+ * A TCP request that waits for its connection. The transport calls done exactly once for every
+ * send it accepted (at once when the message went out at once), so a slot stays taken until
+ * then: a late report can only ever reach its own request, never a newer one in a reused slot.
+ * When every slot is taken, the request goes without a report.
  * A request sent after a lookup keeps the message and the lookup's other targets: a failed
  * connect tries the next one (RFC 3263 §4.3) before the sender gets its 503.
  */
@@ -257,7 +258,6 @@ struct tcp_wait {
 	size_t raw_len;
 	struct sip_peer from;
 	bool from_wan;
-	int64_t at;
 	struct failover *next;    /* NULL: no other target */
 };
 
@@ -316,8 +316,6 @@ static bool failover_next(struct failover *f)
 	return true;
 }
 
-#define SIPROUTE_TCP_WAIT_REUSE 64
-
 struct tcp_wait *siproute_tcp_waits_create(size_t n)
 {
 	return calloc(n, sizeof(struct tcp_wait));
@@ -340,23 +338,24 @@ static void tcp_wait_release(struct tcp_wait *w)
 	w->next = NULL;
 }
 
+/* A free slot, searched from the one after the last taken; NULL when all wait for their report. */
 static struct tcp_wait *tcp_wait_take(struct sip_pipeline *p, const char *raw, size_t raw_len,
 				      const struct sip_peer *from, bool from_wan)
 {
-	struct tcp_wait *w = &p->tcp_waits[p->tcp_next];
-	int64_t now = sip_now(p);
+	size_t n = p->ctx.max_tcp_waiting;
+	struct tcp_wait *w = NULL;
 	char *copy;
 
-	if (w->raw && now - w->at < SIPROUTE_TCP_WAIT_REUSE)
-		return NULL;
-	copy = malloc(raw_len);
-	if (!copy)
+	for (size_t i = 0; i < n && !w; i++) {
+		struct tcp_wait *s = &p->tcp_waits[(p->tcp_next + i) % n];
+		if (!s->raw)
+			w = s;
+	}
+	if (!w || !(copy = malloc(raw_len)))
 		return NULL;
 	memcpy(copy, raw, raw_len);
-	tcp_wait_release(w);
-	*w = (struct tcp_wait){ .p = p, .raw = copy, .raw_len = raw_len, .from = *from, .from_wan = from_wan,
-				.at = now };
-	p->tcp_next = (p->tcp_next + 1) % p->ctx.max_tcp_waiting;
+	*w = (struct tcp_wait){ .p = p, .raw = copy, .raw_len = raw_len, .from = *from, .from_wan = from_wan };
+	p->tcp_next = (size_t)(w - p->tcp_waits + 1) % n;
 	return w;
 }
 
@@ -371,7 +370,6 @@ static void tcp_sent(void *ud, int status, int err)
 		log_warn("TCP send failed: %s", strerror(err));
 		/* The slot stays ours: a report for this send comes here again. */
 		while (failover_next(f)) {
-			w->at = sip_now(w->p);
 			if (w->p->ctx.send(w->p->ctx.send_ud, &f->to, f->buf, f->len, tcp_sent, w) == 0)
 				return;
 		}

@@ -27,7 +27,7 @@ struct sip_pipeline {
 	size_t dns_waiting;
 	struct dns_wait *waits;      /* lookups in flight, to cancel on destroy */
 	struct tcp_wait *tcp_waits;  /* ring of max_tcp_waiting requests sent over TCP */
-	size_t tcp_next;             /* the oldest slot */
+	size_t tcp_next;             /* where the search for a free slot starts */
 	/* ctx.inbound and ctx.public_addr as text, kept with them: our Vias and Contacts need them per message. */
 	char inbound_str[INET_ADDRSTRLEN], public_str[INET_ADDRSTRLEN];
 	unsigned char callid_key[16];   /* keys the hidden Call-ID token; drawn at its first use */
