@@ -46,6 +46,7 @@ struct sip_ticket {
 	bool our_route;              /* obscure_loops: the request carried our Route (a dialog's) */
 	int64_t now;
 	char call_id[128];           /* for log lines */
+	char media_call_id[128];     /* the relay's key (the phone's Call-ID) once it saw the message; "" before */
 
 	/* next hop */
 	char hop_host[256];
