@@ -6,7 +6,7 @@ BUILD="$TOP/build"
 
 # Debian packages the build and the tests need.
 SETUP_PACKAGES=(gcc make autoconf automake libtool pkg-config libosip2-dev libconfuse-dev libpcre2-dev
-	libc-ares-dev check sip-tester iproute2 netcat-openbsd tshark clang)
+	libc-ares-dev check sip-tester iproute2 netcat-openbsd tshark tcpdump python3 procps clang)
 
 setup_packages() {
 	local missing=() p

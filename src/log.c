@@ -76,7 +76,7 @@ static int syslog_priority(enum log_level lvl, int silence)
 	return -1;
 }
 
-static void emit(const char *line, size_t len, size_t body_off)
+static void emit(const char *line, size_t len)
 {
 	if (log_state.to_stderr) {
 		fwrite(line, 1, len, stderr);
@@ -84,7 +84,6 @@ static void emit(const char *line, size_t len, size_t body_off)
 	}
 	if (log_state.sink)
 		log_state.sink(line, len, log_state.sink_ud);
-	(void)body_off;
 }
 
 void log_vmsg(enum log_level lvl, unsigned dbclass, const char *file, int line, const char *fmt, va_list ap)
@@ -123,7 +122,7 @@ void log_vmsg(enum log_level lvl, unsigned dbclass, const char *file, int line, 
 			buf[i] = '.';
 	}
 
-	emit(buf, len, stamp);
+	emit(buf, len);
 
 	int prio = syslog_priority(lvl, log_state.silence);
 	if (log_state.syslog_open && prio >= 0)
@@ -175,7 +174,7 @@ void log_dump(unsigned dbclass, const char *file, int line, const void *buf, siz
 		for (size_t i = 0; i < 16 && off + i < len && pos < sizeof out - 1; i++)
 			out[pos++] = (p[off + i] >= 0x20 && p[off + i] < 0x7f) ? (char)p[off + i] : '.';
 		out[pos] = '\0';
-		emit(out, pos, 0);
+		emit(out, pos);
 	}
 }
 

@@ -3,6 +3,7 @@
 #include "sip_checks.h"
 
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -51,49 +52,125 @@ static bool raw_first_line_ok(const char *buf, size_t len)
 	return words == 3;
 }
 
-/* The next line of a body, ended by CRLF, LF or a lone CR, all of which libosip2 takes in a part. */
-static const char *part_line(const char *s, const char *end, size_t *n)
+/* The line at s (up to end), without its line break; returns where the next line starts. */
+static const char *raw_line(const char *s, const char *end, size_t *n)
 {
-	const char *q = s;
+	const char *nl = memchr(s, '\n', (size_t)(end - s));
+	const char *stop = nl ? nl : end;
 
-	while (q < end && *q != '\r' && *q != '\n')
-		q++;
-	*n = (size_t)(q - s);
-	if (q < end && *q == '\r')
-		q++;
-	if (q < end && *q == '\n')  /* LF alone, or the LF of a CRLF */
-		q++;
-	return q;
+	*n = (size_t)(stop - s);
+	if (*n > 0 && s[*n - 1] == '\r')
+		(*n)--;
+	return nl ? nl + 1 : end;
+}
+
+/* A control character (other than tab) in header text: no SIP or MIME header has one. */
+static bool raw_has_ctl(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return true;
+	}
+	return false;
+}
+
+/* "name: value" with an RFC 3261 token as name (a folded continuation line starts with a blank). */
+static bool raw_header_line_ok(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (s[0] == ' ' || s[0] == '\t')
+		return true;
+	while (i < n && (isalnum((unsigned char)s[i]) || strchr("-.!%*_+`'~", s[i]) != NULL))
+		i++;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return i > 0 && i < n && s[i] == ':';
 }
 
 /*
- * A body part (the header block after a "--boundary" line) with two Content-Type headers: valid
- * MIME has one, and libosip2 loses the first one's memory when it meets the second (any header
- * whose name begins with "Content-Type" counts), a leak any peer could repeat with every packet.
+ * The multipart boundary named in the header block (the Content-Type's boundary parameter, quoted
+ * or not), copied to out; false when there is none: then libosip2 parses no body parts either.
  */
-static bool raw_part_repeats_content_type(const char *body, const char *end)
+static bool raw_boundary(const char *head, size_t len, char *out, size_t size)
 {
-	const char *s = body;
+	const char *end = head + len, *s = head;
 	size_t n;
 
+	while (s < end) {
+		const char *line = s, *p, *lend;
+
+		s = raw_line(s, end, &n);
+		lend = line + n;
+		if (!((n >= 13 && strncasecmp(line, "content-type:", 13) == 0) ||
+		      (n >= 2 && strncasecmp(line, "c:", 2) == 0)))
+			continue;
+		for (p = line; p + 8 <= lend; p++) {
+			if (strncasecmp(p, "boundary", 8) != 0)
+				continue;
+			const char *q = p + 8;
+			while (q < lend && (*q == ' ' || *q == '\t'))
+				q++;
+			if (q < lend && *q == '=')
+				break;
+		}
+		if (p + 8 > lend)
+			continue;
+		p = strchr(p, '=') + 1;
+		while (p < lend && (*p == ' ' || *p == '\t'))
+			p++;
+		bool quoted = p < lend && *p == '"';
+		p += quoted;
+		size_t k = 0;
+		/* A control character ends it too: libosip2 ends the header line at a lone CR. */
+		while (p < lend && k + 1 < size && (unsigned char)*p >= 0x20 && *p != 0x7f &&
+		       (quoted ? *p != '"' : (*p != ';' && *p != ' ')))
+			out[k++] = *p++;
+		out[k] = '\0';
+		return k > 0;
+	}
+	return false;
+}
+
+/*
+ * The header block of a body part (after a "--boundary" line) that libosip2 would mishandle: two
+ * Content-Type headers (valid MIME has one; libosip2 loses the first one's memory when it meets
+ * the second, and any header whose name begins with "Content-Type" counts), a control character
+ * or a line that is no header (libosip2 loses a half-parsed Content-Type). Each is a leak any peer
+ * could repeat with every packet. Returns the reason, or NULL.
+ */
+static const char *raw_part_headers_bad(const char *head, size_t head_len, const char *body, const char *end)
+{
+	char boundary[256];
+	const char *s = body;
+	size_t n, blen;
+
+	if (!raw_boundary(head, head_len, boundary, sizeof(boundary)))
+		return NULL;
+	blen = strlen(boundary);
 	while (s < end) {
 		const char *line = s;
 		unsigned types = 0;
 
-		s = part_line(s, end, &n);
-		if (n < 2 || memcmp(line, "--", 2) != 0)
+		s = raw_line(s, end, &n);
+		if (n < 2 + blen || memcmp(line, "--", 2) != 0 || memcmp(line + 2, boundary, blen) != 0)
 			continue;
 		while (s < end) {
 			line = s;
-			s = part_line(s, end, &n);
+			s = raw_line(s, end, &n);
 			if (n == 0)
 				break;
+			if (raw_has_ctl(line, n))
+				return "a control character in a body part's header";
+			if (!raw_header_line_ok(line, n))
+				return "a malformed header in a body part";
 			/* libosip2 compares only the first 12 characters of a part's header name. */
 			if (n >= 12 && strncasecmp(line, "content-type", 12) == 0 && ++types > 1)
-				return true;
+				return "a body part with two Content-Type headers";
 		}
 	}
-	return false;
+	return NULL;
 }
 
 enum sipchk_raw_result sipchk_raw(const char *buf, size_t len, const char **why)
@@ -126,14 +203,11 @@ enum sipchk_raw_result sipchk_raw(const char *buf, size_t len, const char **why)
 		}
 	}
 	/*
-	 * The whole message, not only what follows the first CRLFCRLF: libosip2 ends the header
-	 * elsewhere too (a CRLF then a lone CR), and its body then holds lines this header scan took
-	 * for header lines.
+	 * The parts are looked for in the whole message, not only after the first CRLFCRLF: libosip2
+	 * ends the header elsewhere too (a CRLF then a lone CR), and its body then starts earlier.
 	 */
-	if (raw_part_repeats_content_type(buf, buf + len)) {
-		*why = "a body part with two Content-Type headers";
+	if ((*why = raw_part_headers_bad(buf, head_end, buf, buf + len)) != NULL)
 		return SIPCHK_RAW_BAD;
-	}
 	return SIPCHK_RAW_OK;
 }
 

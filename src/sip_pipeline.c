@@ -497,6 +497,8 @@ static int media_hook(struct sip_pipeline *p, struct sip_ticket *t, bool toward_
 	/* From the WAN the Call-ID has been restored by now; from the LAN it is the one received. */
 	m.call_id = t->from_wan ? sipmsg_call_id(t->msg, call_id, sizeof(call_id)) : t->call_id;
 	m.leg = t->from_wan ? t->hop_host : sip_ip_str(t->from.addr.sin_addr, leg, sizeof(leg));
+	/* Kept for a failure further on: the raw request may carry the hidden Call-ID, the relay knows this one. */
+	snprintf(t->media_call_id, sizeof(t->media_call_id), "%s", m.call_id);
 	return p->ctx.sdp_rewrite(p->ctx.sdp_ud, &m);
 }
 
@@ -509,8 +511,11 @@ static enum sip_verdict step_body(struct sip_pipeline *p, struct sip_ticket *t)
 	bool toward_wan = !t->hop_lan;
 	int code = media_hook(p, t, toward_wan);
 
-	if (code == 0 && toward_wan && siprw_sdp_origin(p, t) != 0)
+	if (code == 0 && toward_wan && siprw_sdp_origin(p, t) != 0) {
 		code = 500;
+		if (MSG_IS_REQUEST(t->msg))
+			siproute_media_void(p, t, code);   /* the relay took it; its own failures it undid */
+	}
 	if (code == 0)
 		return SIP_RELAY;
 	if (MSG_IS_REQUEST(t->msg))
@@ -531,6 +536,7 @@ static void step_send(struct sip_pipeline *p, struct sip_ticket *t)
 	if (MSG_IS_REQUEST(t->msg) &&
 	    sipvia_add(p, t, toward_wan, toward_wan && t->dir == SIP_DIR_OUTGOING, !toward_wan) != 0) {
 		sipresp_reply_raw(p, t->raw, t->raw_len, &t->from, 500, "cannot add our Via");
+		siproute_media_void(p, t, 500);
 		return;
 	}
 	siproute_send(p, t);

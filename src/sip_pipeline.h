@@ -35,7 +35,8 @@ struct sip_pipeline_ctx {
 
 	/*
 	 * Sends one message, as sip_transport_send(): 0 when sent or queued, -1 when it failed at once;
-	 * done (may be NULL) may be called later with the outcome of a queued message.
+	 * after 0, done (may be NULL) is called once with the outcome, at once when the message went
+	 * out at once (not at all when the transport is destroyed first).
 	 */
 	int (*send)(void *ud, const struct sip_peer *to, const char *buf, size_t len, sip_sent_fn done,
 		    void *done_ud);

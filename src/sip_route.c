@@ -192,6 +192,7 @@ struct dns_wait {
 	struct sip_peer from;
 	bool from_wan;
 	char host[256];
+	char media_call_id[128];  /* see struct sip_ticket */
 	bool in_call, finished;
 };
 
@@ -214,18 +215,19 @@ static void wait_free(struct dns_wait *w)
 /*
  * The relay took the request's SDP before it turned out that the request cannot go: the media
  * sees our answer as if the far side had sent it, so the sessions end (or a re-INVITE's offer
- * rolls back) now rather than holding their ports until rtp_timeout.
+ * rolls back) now rather than holding their ports until rtp_timeout. call_id is the relay's key,
+ * the phone's Call-ID: raw may carry the hidden or loop-marked one.
  */
-static void media_void(struct sip_pipeline *p, const char *raw, size_t raw_len, bool from_wan, int code)
+static void media_void(struct sip_pipeline *p, const char *raw, size_t raw_len, bool from_wan, const char *call_id,
+		       int code)
 {
 	struct sip_ticket t = { .raw = raw, .raw_len = raw_len, .now = sip_now(p) };
 	osip_message_t *r;
 
-	if (!p->ctx.sdp_rewrite || !(t.msg = sipmsg_parse(raw, raw_len)))
+	if (!p->ctx.sdp_rewrite || !call_id[0] || !(t.msg = sipmsg_parse(raw, raw_len)))
 		return;
-	sipmsg_call_id(t.msg, t.call_id, sizeof(t.call_id));
 	if (MSG_IS_REQUEST(t.msg) && (r = sipresp_build(p, &t, code)) != NULL) {
-		struct sip_media_msg m = { .msg = r, .call_id = t.call_id, .leg = "", .from_wan = !from_wan };
+		struct sip_media_msg m = { .msg = r, .call_id = call_id, .leg = "", .from_wan = !from_wan };
 
 		p->ctx.sdp_rewrite(p->ctx.sdp_ud, &m);
 		osip_message_free(r);
@@ -233,21 +235,27 @@ static void media_void(struct sip_pipeline *p, const char *raw, size_t raw_len, 
 	osip_message_free(t.msg);
 }
 
+void siproute_media_void(struct sip_pipeline *p, const struct sip_ticket *t, int code)
+{
+	media_void(p, t->raw, t->raw_len, t->from_wan, t->media_call_id, code);
+}
+
 /* A message that cannot go: the request's sender learns it (503), a response is dropped. */
 static void send_failed(struct sip_pipeline *p, const char *raw, size_t raw_len, const struct sip_peer *from,
-			bool from_wan, const char *host, const char *why)
+			bool from_wan, const char *media_call_id, const char *host, const char *why)
 {
 	log_warn("cannot send to %s: %s", host, why);
 	if (raw) {
 		sipresp_reply_raw(p, raw, raw_len, from, 503, why);
-		media_void(p, raw, raw_len, from_wan, 503);
+		media_void(p, raw, raw_len, from_wan, media_call_id, 503);
 	}
 }
 
 /*
- * A TCP request that waits for its connection. The transport reports within its connect timeout;
- * a slot is reused only when free or far older than that, so a late report never reaches the
- * wrong request. When every slot is young, the request goes without a report.
+ * A TCP request that waits for its connection. The transport calls done exactly once for every
+ * send it accepted (at once when the message went out at once), so a slot stays taken until
+ * then: a late report can only ever reach its own request, never a newer one in a reused slot.
+ * When every slot is taken, the request goes without a report.
  * A request sent after a lookup keeps the message and the lookup's other targets: a failed
  * connect tries the next one (RFC 3263 §4.3) before the sender gets its 503.
  */
@@ -257,7 +265,7 @@ struct tcp_wait {
 	size_t raw_len;
 	struct sip_peer from;
 	bool from_wan;
-	int64_t at;
+	char media_call_id[128];  /* see struct sip_ticket */
 	struct failover *next;    /* NULL: no other target */
 };
 
@@ -316,8 +324,6 @@ static bool failover_next(struct failover *f)
 	return true;
 }
 
-#define SIPROUTE_TCP_WAIT_REUSE 64
-
 struct tcp_wait *siproute_tcp_waits_create(size_t n)
 {
 	return calloc(n, sizeof(struct tcp_wait));
@@ -340,23 +346,25 @@ static void tcp_wait_release(struct tcp_wait *w)
 	w->next = NULL;
 }
 
+/* A free slot, searched from the one after the last taken; NULL when all wait for their report. */
 static struct tcp_wait *tcp_wait_take(struct sip_pipeline *p, const char *raw, size_t raw_len,
-				      const struct sip_peer *from, bool from_wan)
+				      const struct sip_peer *from, bool from_wan, const char *media_call_id)
 {
-	struct tcp_wait *w = &p->tcp_waits[p->tcp_next];
-	int64_t now = sip_now(p);
+	size_t n = p->ctx.max_tcp_waiting;
+	struct tcp_wait *w = NULL;
 	char *copy;
 
-	if (w->raw && now - w->at < SIPROUTE_TCP_WAIT_REUSE)
-		return NULL;
-	copy = malloc(raw_len);
-	if (!copy)
+	for (size_t i = 0; i < n && !w; i++) {
+		struct tcp_wait *s = &p->tcp_waits[(p->tcp_next + i) % n];
+		if (!s->raw)
+			w = s;
+	}
+	if (!w || !(copy = malloc(raw_len)))
 		return NULL;
 	memcpy(copy, raw, raw_len);
-	tcp_wait_release(w);
-	*w = (struct tcp_wait){ .p = p, .raw = copy, .raw_len = raw_len, .from = *from, .from_wan = from_wan,
-				.at = now };
-	p->tcp_next = (p->tcp_next + 1) % p->ctx.max_tcp_waiting;
+	*w = (struct tcp_wait){ .p = p, .raw = copy, .raw_len = raw_len, .from = *from, .from_wan = from_wan };
+	snprintf(w->media_call_id, sizeof(w->media_call_id), "%s", media_call_id);
+	p->tcp_next = (size_t)(w - p->tcp_waits + 1) % n;
 	return w;
 }
 
@@ -371,22 +379,22 @@ static void tcp_sent(void *ud, int status, int err)
 		log_warn("TCP send failed: %s", strerror(err));
 		/* The slot stays ours: a report for this send comes here again. */
 		while (failover_next(f)) {
-			w->at = sip_now(w->p);
 			if (w->p->ctx.send(w->p->ctx.send_ud, &f->to, f->buf, f->len, tcp_sent, w) == 0)
 				return;
 		}
 		sipresp_reply_raw(w->p, w->raw, w->raw_len, &w->from, 503, "TCP send failed");
-		media_void(w->p, w->raw, w->raw_len, w->from_wan, 503);
+		media_void(w->p, w->raw, w->raw_len, w->from_wan, w->media_call_id, 503);
 	}
 	tcp_wait_release(w);
 }
 
 /* f (taken over, may be NULL): the lookup's other targets to try when this send fails. */
 static void send_now(struct sip_pipeline *p, const struct sip_peer *to, const char *buf, size_t len,
-		     const char *raw, size_t raw_len, const struct sip_peer *from, bool from_wan, const char *host,
-		     struct failover *f)
+		     const char *raw, size_t raw_len, const struct sip_peer *from, bool from_wan,
+		     const char *media_call_id, const char *host, struct failover *f)
 {
-	struct tcp_wait *w = raw && to->proto == SIP_PROTO_TCP ? tcp_wait_take(p, raw, raw_len, from, from_wan) : NULL;
+	struct tcp_wait *w = raw && to->proto == SIP_PROTO_TCP ?
+			     tcp_wait_take(p, raw, raw_len, from, from_wan, media_call_id) : NULL;
 
 	if (w)
 		w->next = f;
@@ -406,7 +414,7 @@ static void send_now(struct sip_pipeline *p, const struct sip_peer *to, const ch
 		tcp_wait_release(w);
 	else
 		failover_free(f);
-	send_failed(p, raw, raw_len, from, from_wan, host, "send failed");
+	send_failed(p, raw, raw_len, from, from_wan, media_call_id, host, "send failed");
 }
 
 static void wait_resolved(void *ud, int status, const struct dns_target *targets, size_t n)
@@ -418,10 +426,11 @@ static void wait_resolved(void *ud, int status, const struct dns_target *targets
 		w->to.addr.sin_addr = targets[0].addr;
 		w->to.addr.sin_port = htons(targets[0].port);
 		/* Only requests fail over: a response has nobody to tell (RFC 3263 §5 retries are not done). */
-		send_now(w->p, &w->to, w->buf, w->len, w->raw, w->raw_len, &w->from, w->from_wan, w->host,
+		send_now(w->p, &w->to, w->buf, w->len, w->raw, w->raw_len, &w->from, w->from_wan, w->media_call_id, w->host,
 			 w->raw ? failover_make(&w->to, w->buf, w->len, w->host, targets, n) : NULL);
 	} else {
-		send_failed(w->p, w->raw, w->raw_len, &w->from, w->from_wan, w->host, "name does not resolve");
+		send_failed(w->p, w->raw, w->raw_len, &w->from, w->from_wan, w->media_call_id, w->host,
+			    "name does not resolve");
 	}
 	w->finished = true;
 	if (!w->in_call)
@@ -436,7 +445,7 @@ static void send_after_dns(struct sip_pipeline *p, struct sip_ticket *t, char *b
 
 	if (!p->ctx.dns || p->dns_waiting >= p->ctx.max_dns_waiting) {
 		osip_free(buf);
-		send_failed(p, req ? t->raw : NULL, t->raw_len, &t->from, t->from_wan, t->hop_host,
+		send_failed(p, req ? t->raw : NULL, t->raw_len, &t->from, t->from_wan, t->media_call_id, t->hop_host,
 			    p->ctx.dns ? "too many messages wait for DNS" : "no resolver");
 		return;
 	}
@@ -450,12 +459,14 @@ static void send_after_dns(struct sip_pipeline *p, struct sip_ticket *t, char *b
 		if (w)
 			free(w);
 		osip_free(buf);
-		send_failed(p, req ? t->raw : NULL, t->raw_len, &t->from, t->from_wan, t->hop_host, "out of memory");
+		send_failed(p, req ? t->raw : NULL, t->raw_len, &t->from, t->from_wan, t->media_call_id, t->hop_host,
+			    "out of memory");
 		return;
 	}
 	*w = (struct dns_wait){ .p = p, .to = t->to, .buf = buf, .len = len, .raw = w->raw, .raw_len = t->raw_len,
 				.from = t->from, .from_wan = t->from_wan, .next = p->waits, .in_call = true };
 	snprintf(w->host, sizeof(w->host), "%s", t->hop_host);
+	snprintf(w->media_call_id, sizeof(w->media_call_id), "%s", t->media_call_id);
 	if (p->waits)
 		p->waits->prev = w;
 	p->waits = w;
@@ -466,7 +477,8 @@ static void send_after_dns(struct sip_pipeline *p, struct sip_ticket *t, char *b
 	if (w->finished) {
 		wait_free(w);
 	} else if (!q) {
-		send_failed(p, w->raw, w->raw_len, &w->from, w->from_wan, w->host, "lookup failed to start");
+		send_failed(p, w->raw, w->raw_len, &w->from, w->from_wan, w->media_call_id, w->host,
+			    "lookup failed to start");
 		wait_free(w);
 	} else {
 		w->q = q;
@@ -488,15 +500,18 @@ void siproute_send(struct sip_pipeline *p, struct sip_ticket *t)
 		osip_free(buf);
 		log_warn("not relaying a %s that would not parse after rewriting, Call-ID %s",
 			 req ? t->msg->sip_method : "response", t->call_id);
-		if (req)
+		if (req) {
 			sipresp_reply_raw(p, t->raw, t->raw_len, &t->from, 400, "unusable header");
+			siproute_media_void(p, t, 400);
+		}
 		return;
 	}
 	if (!t->hop_known) {
 		send_after_dns(p, t, buf, len);
 		return;
 	}
-	send_now(p, &t->to, buf, len, req ? t->raw : NULL, t->raw_len, &t->from, t->from_wan, t->hop_host, NULL);
+	send_now(p, &t->to, buf, len, req ? t->raw : NULL, t->raw_len, &t->from, t->from_wan, t->media_call_id,
+		 t->hop_host, NULL);
 	osip_free(buf);
 }
 

@@ -24,6 +24,11 @@ int siproute_response(struct sip_pipeline *p, struct sip_ticket *t);
  * bounded). A request that cannot be sent is answered 503; a response is dropped with a log line.
  */
 void siproute_send(struct sip_pipeline *p, struct sip_ticket *t);
+/*
+ * The relay saw t (t->media_call_id set) but we answer it ourselves with code: the relay sees the
+ * answer too, so the streams it opened end now. No-op when the relay did not see t.
+ */
+void siproute_media_void(struct sip_pipeline *p, const struct sip_ticket *t, int code);
 /* Cancels lookups in flight (pipeline destruction). */
 void siproute_cancel_all(struct sip_pipeline *p);
 

@@ -642,6 +642,8 @@ int sip_tcp_send(struct sip_tcp *tcp, const struct sip_peer *to, const char *buf
 	}
 	if (!c->connecting)
 		c->last_traffic_ms = c->last_ka_ms = el_now_ms(tcp->el);
+	if (r == 0 && done)
+		done(done_ud, 0, 0);   /* it went out at once: its owner learns it like a queued one */
 	return 0;
 }
 

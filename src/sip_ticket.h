@@ -27,7 +27,7 @@ struct sip_pipeline {
 	size_t dns_waiting;
 	struct dns_wait *waits;      /* lookups in flight, to cancel on destroy */
 	struct tcp_wait *tcp_waits;  /* ring of max_tcp_waiting requests sent over TCP */
-	size_t tcp_next;             /* the oldest slot */
+	size_t tcp_next;             /* where the search for a free slot starts */
 	/* ctx.inbound and ctx.public_addr as text, kept with them: our Vias and Contacts need them per message. */
 	char inbound_str[INET_ADDRSTRLEN], public_str[INET_ADDRSTRLEN];
 	unsigned char callid_key[16];   /* keys the hidden Call-ID token; drawn at its first use */
@@ -46,6 +46,7 @@ struct sip_ticket {
 	bool our_route;              /* obscure_loops: the request carried our Route (a dialog's) */
 	int64_t now;
 	char call_id[128];           /* for log lines */
+	char media_call_id[128];     /* the relay's key (the phone's Call-ID) once it saw the message; "" before */
 
 	/* next hop */
 	char hop_host[256];

@@ -389,7 +389,11 @@ int sip_transport_send(struct sip_transport *t, const struct sip_peer *to, const
 	dst.addr.sin_family = AF_INET;   /* callers fill in address and port; the family is ours to know */
 	if (dst.proto == SIP_PROTO_TCP)
 		return sip_tcp_send(t->tcp, &dst, buf, len, done, done_ud);
-	return udp_send(t, &dst, buf, len);
+	if (udp_send(t, &dst, buf, len) != 0)
+		return -1;
+	if (done)
+		done(done_ud, 0, 0);
+	return 0;
 }
 
 size_t sip_transport_tcp_count(const struct sip_transport *t) { return sip_tcp_count(t->tcp); }

@@ -58,7 +58,9 @@ bool sip_transport_listening(const struct sip_transport *t, struct in_addr addr)
  * Sends one message. UDP: sent at once from the listener bound to `to->local` (or the first one).
  * TCP: on `to->conn_id` when it is still open, else on an open connection to to->addr, else a new
  * non-blocking connect; the message waits in a bounded queue meanwhile. Returns 0 when sent or
- * queued, -1 when it failed at once. done (may be NULL) is called only for a queued message.
+ * queued, -1 when it failed at once. After 0, done (may be NULL) is called exactly once with the
+ * outcome: before the return when the message went out at once, later for a queued one (except
+ * at destroy, see above), so its caller can own state until done. After -1 it is not called.
  */
 int sip_transport_send(struct sip_transport *t, const struct sip_peer *to, const char *buf, size_t len,
 		       sip_sent_fn done, void *done_ud);

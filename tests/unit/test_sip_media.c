@@ -37,6 +37,7 @@ static struct registrar *reg;
 static struct sip_pipeline *pipe_;
 static struct sent sent[MAX_SENT];
 static size_t nsent;
+static const char *fail_to;       /* "a.b.c.d:port" a send to fails at once; NULL: none */
 
 static int fake_send(void *ud, const struct sip_peer *to, const char *buf, size_t len, sip_sent_fn done,
 		     void *done_ud)
@@ -49,6 +50,8 @@ static int fake_send(void *ud, const struct sip_peer *to, const char *buf, size_
 	ck_assert_uint_lt(nsent, MAX_SENT);
 	inet_ntop(AF_INET, &to->addr.sin_addr, a, sizeof(a));
 	snprintf(sent[nsent].to, sizeof(sent[nsent].to), "%s:%u", a, ntohs(to->addr.sin_port));
+	if (fail_to && strcmp(fail_to, sent[nsent].to) == 0)
+		return -1;
 	sent[nsent].text = strndup(buf, len);
 	nsent++;
 	return 0;
@@ -120,6 +123,7 @@ static void setup(void)
 
 static void teardown(void)
 {
+	fail_to = NULL;
 	clear_sent();
 	sip_pipeline_destroy(pipe_);
 	rtp_relay_destroy(relay);
@@ -426,6 +430,35 @@ START_TEST(test_pool_exhausted_503)
 }
 END_TEST
 
+/* The next hop is a name and there is no resolver: the 503 ends the streams the relay took at once. */
+static void unresolvable_case(const char *call_id)
+{
+	char m[2048];
+
+	snprintf(m, sizeof(m),
+		 "INVITE sip:carol@nowhere.invalid SIP/2.0\n"
+		 "Via: SIP/2.0/UDP " PHONE ":5062;branch=z9hG4bKnx1\n"
+		 "Max-Forwards: 70\n"
+		 "From: <sip:alice@" PROVIDER ">;tag=fa\n"
+		 "To: <sip:carol@nowhere.invalid>\n"
+		 "Call-ID: %s\n"
+		 "CSeq: 1 INVITE\n"
+		 "Contact: <sip:alice@" PHONE ":5062>\n"
+		 "%s",
+		 call_id, sdp("10.77.0.5", 4000, ""));
+	input(PHONE ":5062", LAN, m);
+	ck_assert_uint_eq(nsent, 1);
+	last_sent(PHONE ":5062", "SIP/2.0 503");
+	ck_assert_uint_eq(rtp_relay_session_count(relay), 0);
+}
+
+START_TEST(test_unresolvable_503_ends) { unresolvable_case("nx@callhost"); }
+END_TEST
+
+/* The same with a Call-ID that names the phone, hidden toward the WAN. */
+START_TEST(test_unresolvable_503_ends_hidden_call_id) { unresolvable_case("nx@" PHONE); }
+END_TEST
+
 /* A call from the WAN to phone B: the INVITE reaches the LAN with our inbound address. */
 static char *incoming_invite(const char *call_id, const char *from_tag, const char *src)
 {
@@ -470,6 +503,33 @@ START_TEST(test_incoming_call)
 }
 END_TEST
 
+/*
+ * The hairpin's second leg arrives from the WAN with the hidden Call-ID, and phone B cannot be
+ * reached: the 503 ends the streams the relay opened under the phone's Call-ID at once.
+ */
+START_TEST(test_send_to_phone_fails_hidden_call_id)
+{
+	char *out = call_up("hf@" PHONE), *hidden, m[2048];
+	const char *cid = strstr(out, "Call-ID: ");
+
+	hidden = strndup(cid + 9, strcspn(cid + 9, "\r"));
+	ck_assert_msg(strstr(hidden, PHONE) == NULL, "not hidden: %s", hidden);
+	fail_to = PHONE_B ":5062";
+	snprintf(m, sizeof(m),
+		 "INVITE sip:bob@" PUBLIC ":5060 SIP/2.0\nVia: SIP/2.0/UDP " PROVIDER ":5060;branch=z9hG4bKhf\n"
+		 "Max-Forwards: 70\nFrom: <sip:dave@" PROVIDER ">;tag=fa\nTo: <sip:bob@" PROVIDER ">\nCall-ID: %s\n"
+		 "CSeq: 1 INVITE\nContact: <sip:dave@" PROVIDER ":5060>\n%s",
+		 hidden, sdp(PROVIDER, 6000, ""));
+	input(PROVIDER ":5060", WAN, m);
+	ck_assert(strstr(last_sent(PROVIDER ":5060", "SIP/2.0 503"), hidden) != NULL);
+	ck_assert(!rtp_relay_has_call(relay, "hf@" PHONE, "fa/W"));
+	ck_assert(rtp_relay_has_call(relay, "hf@" PHONE, "fa/L"));   /* the first leg stays */
+	ck_assert_uint_eq(rtp_relay_session_count(relay), 1);
+	free(hidden);
+	free(out);
+}
+END_TEST
+
 /* LAN phone -> provider -> back to another LAN phone: one Call-ID, two legs, two sessions. */
 START_TEST(test_hairpin_two_legs)
 {
@@ -506,8 +566,11 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_unusable_sdp_488);
 	tcase_add_test(tc, test_unusable_answer_dropped);
 	tcase_add_test(tc, test_pool_exhausted_503);
+	tcase_add_test(tc, test_unresolvable_503_ends);
+	tcase_add_test(tc, test_unresolvable_503_ends_hidden_call_id);
 	tcase_add_test(tc, test_incoming_call);
 	tcase_add_test(tc, test_hairpin_two_legs);
+	tcase_add_test(tc, test_send_to_phone_fails_hidden_call_id);
 	suite_add_tcase(s, tc);
 	return s;
 }

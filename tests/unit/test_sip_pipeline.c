@@ -66,9 +66,31 @@ START_TEST(test_raw_part_with_two_content_types)
 	n = snprintf(buf, sizeof(buf), "INVITE sip:a@b SIP/2.0\r\nVia: x\r\n"
 		     "Content-Type: multipart/mixed;boundary=xyz\r\n\r]\n%s", two);
 	ck_assert_int_eq(sipchk_raw(buf, (size_t)n, &why), SIPCHK_RAW_BAD);
+	/* A lone CR ends the boundary parameter (libosip2 ends the header line there). */
+	n = snprintf(buf, sizeof(buf), "INVITE sip:a@b SIP/2.0\r\nVia: x\r\n"
+		     "Content-Type: multipart/mixed;boundary=xyz\r\x08X: y\r\n\r\n%s", two);
+	ck_assert_int_eq(sipchk_raw(buf, (size_t)n, &why), SIPCHK_RAW_BAD);
 	/* ... and a part's header lines at a lone CR. */
 	n = snprintf(buf, sizeof(buf), "%s--xyz\r\nContent-Type: a/b\rContent-Type: c/d\r\n\r\nx\r\n--xyz--\r\n", head);
 	ck_assert_int_eq(sipchk_raw(buf, (size_t)n, &why), SIPCHK_RAW_BAD);
+	/* a DEL inside a part's Content-Type: libosip2 leaks the half-parsed header (fuzz finding) */
+	static const char ctl[] = "--xyz\r\nContent-Type: applicati\x7fn/sdp\r\n\r\nv=0\r\n--xyz--\r\n";
+	n = snprintf(buf, sizeof(buf), "%s%s", head, ctl);
+	ck_assert_int_eq(sipchk_raw(buf, (size_t)n, &why), SIPCHK_RAW_BAD);
+	ck_assert_str_eq(why, "a control character in a body part's header");
+	/* the same part behind a spaced, quoted boundary parameter is found too */
+	static const char head_spaced[] = "INVITE sip:a@b SIP/2.0\r\nVia: x\r\n"
+					  "Content-Type: multipart/mixed; boundary = \"xyz\"\r\n\r\n";
+	n = snprintf(buf, sizeof(buf), "%s%s", head_spaced, ctl);
+	ck_assert_int_eq(sipchk_raw(buf, (size_t)n, &why), SIPCHK_RAW_BAD);
+	/* a plain-text MESSAGE whose signature starts with "-- " has no body parts */
+	static const char text[] = "MESSAGE sip:a@b SIP/2.0\r\nVia: x\r\nContent-Type: text/plain\r\n\r\n"
+				   "see you\r\n-- \r\nBob, at the desk\r\n";
+	ck_assert_int_eq(sipchk_raw(text, sizeof(text) - 1, &why), SIPCHK_RAW_OK);
+	/* a tab is header text */
+	static const char tab[] = "--xyz\r\nContent-Type:\tapplication/sdp\r\n\r\nv=0\r\n--xyz--\r\n";
+	n = snprintf(buf, sizeof(buf), "%s%s", head, tab);
+	ck_assert_int_eq(sipchk_raw(buf, (size_t)n, &why), SIPCHK_RAW_OK);
 }
 END_TEST
 
@@ -513,6 +535,96 @@ END_TEST
 START_TEST(test_failover_tcp_connect_fails) { failover_case(SIP_PROTO_TCP); }
 END_TEST
 
+/* A TCP transport whose connects never finish: it keeps every done callback for the test to call. */
+struct hold_env {
+	struct auth_env e;
+	sip_sent_fn done[4];
+	void *done_ud[4];
+	int held;
+	int64_t now;
+};
+
+static int hold_tcp(void *ud, const struct sip_peer *to, const char *buf, size_t len, sip_sent_fn done,
+		    void *done_ud)
+{
+	struct hold_env *h = ud;
+
+	if (to->proto == SIP_PROTO_TCP) {
+		ck_assert_int_lt(h->held, 4);
+		h->done[h->held] = done;
+		h->done_ud[h->held++] = done_ud;
+	}
+	return keep_last(&h->e, to, buf, len, NULL, NULL);
+}
+
+static int64_t hold_now(void *ud) { return ((struct hold_env *)ud)->now; }
+
+static void hold_input(struct hold_env *h, const char *call_id, const char *phone)
+{
+	struct sip_peer from = { .proto = SIP_PROTO_UDP };
+	char msg[1024];
+
+	snprintf(msg, sizeof(msg), "INVITE sip:bob@203.0.113.20;transport=tcp SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK%s\r\nMax-Forwards: 70\r\nFrom: <sip:alice@10.0.0.1>;tag=f\r\n"
+		 "To: <sip:bob@203.0.113.20>\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+		 phone, call_id, call_id);
+	from.addr.sin_family = AF_INET;
+	from.addr.sin_port = htons(5060);
+	inet_pton(AF_INET, phone, &from.addr.sin_addr);
+	inet_pton(AF_INET, "10.0.0.1", &from.local);
+	sip_pipeline_input(h->e.p, msg, strlen(msg), &from);
+}
+
+/*
+ * A connect that never finishes (a peer that accepts but never reads) keeps its slot for as long
+ * as it takes: a newer request never shares it, so the late failure answers the right sender.
+ */
+START_TEST(test_tcp_wait_slot_kept_until_done)
+{
+	struct hold_env h = { .now = 1000 };
+	struct sip_pipeline_ctx ctx = { .cfg = &h.e.cfg, .send = hold_tcp, .send_ud = &h, .now = hold_now,
+					.now_ud = &h, .max_tcp_waiting = 1 };
+	char ip[INET_ADDRSTRLEN];
+
+	h.e.cfg.sip_listen_port = 5060;
+	h.e.cfg.default_expires = 3600;
+	h.e.cfg.max_registrations = 8;
+	h.e.reg = ctx.reg = reg_create(8);
+	inet_pton(AF_INET, "10.0.0.1", &ctx.inbound);
+	inet_pton(AF_INET, "192.0.2.1", &ctx.outbound);
+	ctx.public_addr = ctx.outbound;
+	h.e.p = sip_pipeline_create(&ctx);
+	ck_assert_ptr_nonnull(h.e.p);
+
+	hold_input(&h, "wait-a", "10.0.0.5");
+	ck_assert_int_eq(h.held, 1);
+	ck_assert_ptr_nonnull(h.done[0]);
+	h.now += 600;                                  /* far past any connect timeout */
+	hold_input(&h, "wait-b", "10.0.0.6");
+	ck_assert_int_eq(h.held, 2);
+	ck_assert_ptr_null(h.done[1]);                 /* the only slot still waits for a's report */
+
+	h.e.sent = 0;
+	h.done[0](h.done_ud[0], -1, ECONNRESET);
+	ck_assert_int_eq(h.e.sent, 1);
+	ck_assert_msg(strncmp(h.e.last, "SIP/2.0 503 ", 12) == 0, "%s", h.e.last);
+	ck_assert_msg(strstr(h.e.last, "Call-ID: wait-a\r\n") != NULL, "%s", h.e.last);
+	inet_ntop(AF_INET, &h.e.last_to.addr.sin_addr, ip, sizeof(ip));
+	ck_assert_str_eq(ip, "10.0.0.5");
+
+	hold_input(&h, "wait-c", "10.0.0.7");          /* the report freed the slot */
+	ck_assert_int_eq(h.held, 3);
+	ck_assert_ptr_nonnull(h.done[2]);
+	h.e.sent = 0;
+	h.done[2](h.done_ud[2], 0, 0);                 /* sent: nobody is answered */
+	ck_assert_int_eq(h.e.sent, 0);
+	hold_input(&h, "wait-d", "10.0.0.8");
+	ck_assert_ptr_nonnull(h.done[3]);
+	sip_pipeline_destroy(h.e.p);
+	reg_destroy(h.e.reg);
+}
+END_TEST
+
 /* Every message of the fuzz seed corpus, from the LAN and from the WAN, with a phone registered: the sanitizers watch. */
 START_TEST(test_fuzz_corpus_replay)
 {
@@ -563,6 +675,7 @@ int main(void)
 	int failed;
 
 	tcase_add_test(tc, test_raw_keepalives_and_junk);
+	tcase_add_test(tc, test_tcp_wait_slot_kept_until_done);
 	tcase_add_test(tc, test_raw_long_line_and_nul);
 	tcase_add_test(tc, test_raw_part_with_two_content_types);
 	tcase_add_test(tc, test_stash_put_get_expire_evict);

@@ -436,6 +436,21 @@ END_TEST
 
 /* ---- TCP connections ---- */
 
+struct done_log {
+	int status[8];
+	int err[8];
+	size_t n;
+};
+
+static void on_done(void *ud, int status, int err)
+{
+	struct done_log *d = ud;
+	ck_assert_uint_lt(d->n, 8);
+	d->status[d->n] = status;
+	d->err[d->n] = err;
+	d->n++;
+}
+
 START_TEST(tcp_reply_on_conn_id)
 {
 	int fd = tcp_client();
@@ -445,7 +460,11 @@ START_TEST(tcp_reply_on_conn_id)
 	ck_assert(run_until(&nrx, 1, 1000));
 	/* A wrong address: only the conn_id can lead the reply back into this connection. */
 	struct sip_peer to = { .addr = addr_of(1), .proto = SIP_PROTO_TCP, .conn_id = rx[0].from.conn_id };
-	ck_assert_int_eq(sip_transport_send(tp, &to, S(MSG_B), NULL, NULL), 0);
+	struct done_log d = { 0 };
+	/* It goes out at once on an open connection: done says so before the send returns. */
+	ck_assert_int_eq(sip_transport_send(tp, &to, S(MSG_B), on_done, &d), 0);
+	ck_assert_uint_eq(d.n, 1);
+	ck_assert_int_eq(d.status[0], 0);
 	ck_assert_int_eq(client_read(fd, buf, strlen(MSG_B), 1000), (ssize_t)strlen(MSG_B));
 	ck_assert_mem_eq(buf, MSG_B, strlen(MSG_B));
 	ck_assert_uint_eq(sip_transport_tcp_count(tp), 1);
@@ -484,21 +503,6 @@ START_TEST(tcp_many_connections_by_id)
 	ck_assert_uint_eq(sip_transport_tcp_count(tp), 0);
 }
 END_TEST
-
-struct done_log {
-	int status[8];
-	int err[8];
-	size_t n;
-};
-
-static void on_done(void *ud, int status, int err)
-{
-	struct done_log *d = ud;
-	ck_assert_uint_lt(d->n, 8);
-	d->status[d->n] = status;
-	d->err[d->n] = err;
-	d->n++;
-}
 
 /* A plain listening socket standing for a remote SIP server. */
 static int remote_listener_backlog(uint16_t *p, int backlog)
