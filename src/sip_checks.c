@@ -173,6 +173,28 @@ static const char *raw_part_headers_bad(const char *head, size_t head_len, const
 	return NULL;
 }
 
+/*
+ * Every line of the header (up to the first empty line, CRLF or LF) after the start line is a
+ * header or a folded continuation: libosip2 turns a line such as "Via> x" into odd header values
+ * that no check downstream can see through.
+ */
+static bool raw_headers_ok(const char *buf, const char *end)
+{
+	size_t n;
+	const char *s = raw_line(buf, end, &n);
+
+	while (s < end) {
+		const char *line = s;
+
+		s = raw_line(s, end, &n);
+		if (n == 0)
+			return true;
+		if (!raw_header_line_ok(line, n))
+			return false;
+	}
+	return true;
+}
+
 enum sipchk_raw_result sipchk_raw(const char *buf, size_t len, const char **why)
 {
 	size_t line = 0, head_end = len;
@@ -201,6 +223,10 @@ enum sipchk_raw_result sipchk_raw(const char *buf, size_t len, const char **why)
 			*why = "header line longer than 4096 bytes";
 			return SIPCHK_RAW_BAD;
 		}
+	}
+	if (!raw_headers_ok(buf, buf + len)) {
+		*why = "a header line that is not 'name: value'";
+		return SIPCHK_RAW_BAD;
 	}
 	/*
 	 * The parts are looked for in the whole message, not only after the first CRLFCRLF: libosip2

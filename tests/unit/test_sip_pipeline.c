@@ -94,6 +94,21 @@ START_TEST(test_raw_part_with_two_content_types)
 }
 END_TEST
 
+/* Header lines must be "name: value": libosip2 turns "Via> x" into odd values (fuzz finding). */
+START_TEST(test_raw_header_lines)
+{
+	static const char bad[] = "INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\n"
+				  "Via> SIP/2.0/UDP 10.0.0.5:5060\r\nCall-ID: c\r\n\r\n";
+	static const char lf_only[] = "INVITE sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\n"
+				      "Subject: folded\n  on two lines\nContent-Length: 4\n\nv=0\n";
+	const char *why = NULL;
+
+	ck_assert_int_eq(sipchk_raw(bad, sizeof(bad) - 1, &why), SIPCHK_RAW_BAD);
+	ck_assert_str_eq(why, "a header line that is not 'name: value'");
+	ck_assert_int_eq(sipchk_raw(lf_only, sizeof(lf_only) - 1, &why), SIPCHK_RAW_OK);
+}
+END_TEST
+
 START_TEST(test_raw_long_line_and_nul)
 {
 	size_t n = 6000;
@@ -676,6 +691,7 @@ int main(void)
 
 	tcase_add_test(tc, test_raw_keepalives_and_junk);
 	tcase_add_test(tc, test_tcp_wait_slot_kept_until_done);
+	tcase_add_test(tc, test_raw_header_lines);
 	tcase_add_test(tc, test_raw_long_line_and_nul);
 	tcase_add_test(tc, test_raw_part_with_two_content_types);
 	tcase_add_test(tc, test_stash_put_get_expire_evict);
