@@ -218,6 +218,11 @@ enum sipchk_raw_result sipchk_raw(const char *buf, size_t len, const char **why)
 			*why = "NUL byte in the header";
 			return SIPCHK_RAW_BAD;
 		}
+		/* libosip2 ends a line at a lone CR, which would hide a line from these checks. */
+		if (buf[i] == '\r' && (i + 1 >= len || buf[i + 1] != '\n')) {
+			*why = "a CR without LF in the header";
+			return SIPCHK_RAW_BAD;
+		}
 		line = buf[i] == '\n' ? 0 : line + 1;
 		if (line > SIPCHK_MAX_LINE) {
 			*why = "header line longer than 4096 bytes";

@@ -106,6 +106,11 @@ START_TEST(test_raw_header_lines)
 	ck_assert_int_eq(sipchk_raw(bad, sizeof(bad) - 1, &why), SIPCHK_RAW_BAD);
 	ck_assert_str_eq(why, "a header line that is not 'name: value'");
 	ck_assert_int_eq(sipchk_raw(lf_only, sizeof(lf_only) - 1, &why), SIPCHK_RAW_OK);
+	/* a lone CR ends a line for libosip2: the line after it would escape the checks */
+	static const char lone_cr[] = "INVITE sip:a@b SIP/2.0\rexpires 10.0.0.5:5060\r\n"
+				      "Via: SIP/2.0/UDP h;branch=z9hG4bKx\r\nCall-ID: c\r\n\r\n";
+	ck_assert_int_eq(sipchk_raw(lone_cr, sizeof(lone_cr) - 1, &why), SIPCHK_RAW_BAD);
+	ck_assert_str_eq(why, "a CR without LF in the header");
 }
 END_TEST
 
