@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "acl.h"
+#include "unit_run.h"
 
 static struct in_addr ip(const char *s)
 {
@@ -186,9 +187,5 @@ int main(void)
 	tcase_add_test(tc, check_allow_reg_only);
 	tcase_add_test(tc, check_deny_only);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "config_options.h"
 #include "log.h"
+#include "unit_run.h"
 
 static char tmpdir[64];
 static char captured[1 << 16];
@@ -743,9 +744,5 @@ int main(void)
 	tcase_add_test(tc, find_default_prefers_home);
 	tcase_add_test(tc, missing_file);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "unit_run.h"
 
 #define REALM "home.example"
 #define T0 1700000000
@@ -579,9 +580,5 @@ static Suite *digest_suite(void)
 int main(void)
 {
 	parser_init();
-	SRunner *sr = srunner_create(digest_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(digest_suite());
 }

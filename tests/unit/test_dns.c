@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "unit_run.h"
 
 /* ---- the fake server ---- */
 
@@ -705,9 +706,5 @@ static Suite *dns_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(dns_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(dns_suite());
 }

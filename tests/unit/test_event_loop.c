@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "unit_run.h"
 
 static struct event_loop *el;
 
@@ -579,9 +580,5 @@ static Suite *event_loop_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(event_loop_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(event_loop_suite());
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "unit_run.h"
 
 START_TEST(test_basic)
 {
@@ -155,9 +156,5 @@ static Suite *hmap_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(hmap_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(hmap_suite());
 }

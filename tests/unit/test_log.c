@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <syslog.h>
 #include <unistd.h>
+#include "unit_run.h"
 
 /* ---- debug patterns ---- */
 
@@ -681,9 +682,5 @@ static Suite *log_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(log_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(log_suite());
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include "unit_run.h"
 
 START_TEST(test_range)
 {
@@ -125,9 +126,5 @@ int main(void)
 	tcase_add_test(tc, test_bad_give);
 	tcase_add_test(tc, test_large);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(s);
 }

@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "unit_run.h"
 
 static int64_t fake_now;
 
@@ -765,9 +766,5 @@ static Suite *registrar_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(registrar_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(registrar_suite());
 }

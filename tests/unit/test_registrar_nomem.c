@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "unit_run.h"
 
 /*
  * Linked with -Wl,--wrap for the allocators the table calls: the n-th allocation from now fails.
@@ -147,9 +148,5 @@ int main(void)
 	tcase_add_test(tc, test_add_and_refresh_under_failures);
 	tcase_add_test(tc, test_growth_under_failures);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

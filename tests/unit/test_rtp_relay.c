@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "unit_run.h"
 
 #define PORT_LOW 46100
 #define PORT_HIGH 46199
@@ -699,9 +700,5 @@ int main(void)
 	tcase_add_test(tc, test_single_address_two_pairs);
 	tcase_add_test(tc, test_set_addrs_new_calls_only);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(s);
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "unit_run.h"
 
 #define GOLDEN_DIR TEST_SRCDIR "/golden/sdp/"
 
@@ -285,9 +286,5 @@ int main(void)
 	tcase_add_test(tc, test_retransmission_same_ports);
 	tcase_add_test(tc, test_mutations);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(s);
 }

@@ -16,6 +16,7 @@
 #include "sip_media.h"
 #include "sip_pipeline.h"
 #include "sip_transport.h"
+#include "unit_run.h"
 
 /* 127.0.0.0/8 is all loopback on Linux: two addresses make two sides. */
 #define LAN_IP "127.0.0.1"
@@ -422,8 +423,6 @@ int main(void)
 {
 	Suite *s = suite_create("sip_e2e");
 	TCase *tc = tcase_create("loopback");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_register_then_call_in);
 	tcase_add_test(tc, test_register_over_tcp);
@@ -431,9 +430,5 @@ int main(void)
 	tcase_add_test(tc, test_unusable_sdp_488);
 	tcase_add_test(tc, test_send_failure_ends_media);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "registrar.h"
 #include "sip_pipeline.h"
+#include "unit_run.h"
 
 #define GOLDEN_DIR TEST_SRCDIR "/golden"
 #define GOLDEN_NOW 1000000
@@ -450,9 +451,6 @@ int main(void)
 {
 	Suite *s = suite_create("sip_golden");
 	TCase *tc = tcase_create("golden");
-	SRunner *sr;
-	int failed;
-
 	load_case_names();
 	if (case_count == 0) {
 		fprintf(stderr, "no golden cases in %s\n", GOLDEN_DIR);
@@ -460,12 +458,9 @@ int main(void)
 	}
 	tcase_add_loop_test(tc, test_golden_case, 0, (int)case_count);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int rc = unit_run(s);
 	for (size_t i = 0; i < case_count; i++)
 		free(case_names[i]);
 	free(case_names);
-	return failed ? 1 : 0;
+	return rc;
 }

@@ -13,6 +13,7 @@
 #include "rtp_relay.h"
 #include "sip_media.h"
 #include "sip_pipeline.h"
+#include "unit_run.h"
 
 #define NOW 1000000
 #define LAN "127.0.0.21"          /* inbound */
@@ -577,11 +578,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(suite());
 }

@@ -21,6 +21,7 @@
 #include "sip_message.h"
 #include "sip_pipeline.h"
 #include "via_stash.h"
+#include "unit_run.h"
 
 START_TEST(test_raw_keepalives_and_junk)
 {
@@ -691,8 +692,6 @@ int main(void)
 {
 	Suite *s = suite_create("sip_pipeline");
 	TCase *tc = tcase_create("parts");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_raw_keepalives_and_junk);
 	tcase_add_test(tc, test_tcp_wait_slot_kept_until_done);
@@ -711,9 +710,5 @@ int main(void)
 	tcase_add_test(tc, test_failover_tcp_connect_fails);
 	tcase_add_test(tc, test_fuzz_corpus_replay);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

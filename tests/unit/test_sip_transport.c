@@ -15,6 +15,7 @@
 #include "log.h"
 #include "sip_framing.h"
 #include "sip_transport.h"
+#include "unit_run.h"
 
 #define MAX_RX 64
 
@@ -958,9 +959,5 @@ static Suite *transport_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(transport_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(transport_suite());
 }
