@@ -106,18 +106,19 @@ static bool raw_boundary(const char *head, size_t len, char *out, size_t size)
 		if (!((n >= 13 && strncasecmp(line, "content-type:", 13) == 0) ||
 		      (n >= 2 && strncasecmp(line, "c:", 2) == 0)))
 			continue;
-		for (p = line; p + 8 <= lend; p++) {
+		const char *eq = NULL;
+		for (p = line; !eq && p + 8 <= lend; p++) {
 			if (strncasecmp(p, "boundary", 8) != 0)
 				continue;
 			const char *q = p + 8;
 			while (q < lend && (*q == ' ' || *q == '\t'))
 				q++;
 			if (q < lend && *q == '=')
-				break;
+				eq = q;
 		}
-		if (p + 8 > lend)
+		if (!eq)
 			continue;
-		p = strchr(p, '=') + 1;
+		p = eq + 1;
 		while (p < lend && (*p == ' ' || *p == '\t'))
 			p++;
 		bool quoted = p < lend && *p == '"';
