@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer pipeline target with clang in build-fuzz/ and runs it for a bounded time on a copy of the seed corpus.
 #
-#   tests/fuzz/run.sh            build, then fuzz for FUZZ_SECONDS (default 60)
-#   FUZZ_SECONDS=600 tests/fuzz/run.sh
+#   tests/fuzz/run.sh            build, then a fixed run: FUZZ_RUNS inputs (default 400000, about a
+#                                minute) from FUZZ_SEED (default 1), stopped after FUZZ_SECONDS (300)
+#   FUZZ_RUNS=-1 FUZZ_SECONDS=600 FUZZ_SEED=$RANDOM tests/fuzz/run.sh    explore for ten minutes
 #
 # Exit status 0: no crash, leak, timeout or failed assertion; non-zero otherwise. A crashing input
 # is left in the temporary directory named on the summary line; copy it to tests/fuzz/crashes/.
@@ -11,7 +12,9 @@ set -u
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${FUZZ_BUILD:-$TOP/build-fuzz}
-SECONDS_TO_RUN=${FUZZ_SECONDS:-60}
+SECONDS_TO_RUN=${FUZZ_SECONDS:-300}
+RUNS=${FUZZ_RUNS:-400000}
+SEED=${FUZZ_SEED:-1}
 SAN_LIB="-fsanitize=fuzzer-no-link,address,undefined"
 SAN_BIN="-fsanitize=fuzzer,address,undefined"
 CFLAGS_FUZZ="-g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
@@ -42,31 +45,44 @@ clang -std=gnu11 -Wall -Wextra $CFLAGS_FUZZ $SAN_BIN -I"$BUILD" -I"$TOP/src" $(p
 # The seeds are plain messages; the target reads its first byte as sender and transport, so every
 # seed goes in once per combination (LAN/WAN/localhost x UDP/TCP).
 WORK=$(mktemp -d /tmp/fuzz_pipeline.XXXXXX)
-mkdir -p "$WORK/corpus" "$WORK/artifacts"
+mkdir -p "$WORK/seeds" "$WORK/corpus" "$WORK/artifacts"
 for seed in "$TOP"/tests/fuzz/corpus/*; do
 	[ -f "$seed" ] || continue
 	for sel in 0 1 2 3 4 5; do
-		{ printf "\\$(printf '%03o' "$sel")"; cat "$seed"; } >"$WORK/corpus/$(basename "$seed").$sel"
+		{ printf "\\$(printf '%03o' "$sel")"; cat "$seed"; } >"$WORK/seeds/$(basename "$seed").$sel"
 	done
 done
 # Earlier crashes stay in the run so a regression shows at once.
 if [ -d "$TOP/tests/fuzz/crashes" ]; then
-	cp "$TOP"/tests/fuzz/crashes/* "$WORK/corpus/" 2>/dev/null || true
+	cp "$TOP"/tests/fuzz/crashes/* "$WORK/seeds/" 2>/dev/null || true
 fi
+# The seeds go in by a sorted list, not by reading a directory, whose order differs between file
+# systems: with the fixed seed, a fixed number of runs and the target's fixed secrets, the run is
+# the same on every machine, so what passed here passes in CI. FUZZ_RUNS=-1 with FUZZ_SECONDS and
+# another FUZZ_SEED explores further.
+(cd "$WORK/seeds" && LC_ALL=C ls | LC_ALL=C sort | sed "s|^|$WORK/seeds/|") >"$WORK/seed-list"
 
-"$BUILD/fuzz_pipeline" "$WORK/corpus" -max_total_time="$SECONDS_TO_RUN" -max_len=16384 -timeout=10 \
-	-rss_limit_mb=2048 -seed=1 -print_final_stats=1 -artifact_prefix="$WORK/artifacts/" \
-	>"$WORK/fuzz.log" 2>&1
+"$BUILD/fuzz_pipeline" "$WORK/corpus" -seed_inputs=@"$WORK/seed-list" -runs="$RUNS" \
+	-max_total_time="$SECONDS_TO_RUN" -seed="$SEED" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
+	-print_final_stats=1 -artifact_prefix="$WORK/artifacts/" >"$WORK/fuzz.log" 2>&1
 rc=$?
-tail -n 40 "$WORK/fuzz.log"
 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$WORK/fuzz.log" | tail -n 1)
 cov=$(grep -o 'cov: [0-9]*' "$WORK/fuzz.log" | tail -n 1)
 crashes=$(find "$WORK/artifacts" -type f | wc -l)
 if [ "$rc" -eq 0 ] && [ "$crashes" -eq 0 ]; then
-	summary "PASS: ${runs:-?} inputs in ${SECONDS_TO_RUN}s, ${cov:-cov: ?}, no crash"
+	summary "PASS: ${runs:-?} inputs (seed $SEED), ${cov:-cov: ?}, no crash"
 	rm -rf "$WORK"
 	exit 0
 fi
+# What went wrong (the sanitizer's report or the target's message, and the stack), then the input:
+# enough to rebuild and debug it from a CI log alone. Every byte is escaped like a C string.
+grep -a -E '^==[0-9]+==|runtime error|^fuzz_pipeline: |^ *#[0-9]+ |^(SUMMARY|MS|artifact_prefix|Done)' "$WORK/fuzz.log" |
+	grep -a -v '^ *#[0-9]* *(NEW|REDUCE|pulse|INITED|RELOAD)' | head -n 60
+for f in "$WORK"/artifacts/*; do
+	[ -f "$f" ] || continue
+	echo "fuzz_pipeline: input $(basename "$f") ($(wc -c <"$f") bytes, C-escaped):"
+	head -c 4096 "$f" | perl -0777 -ne 's/([^\x20-\x5b\x5d-\x7e])/sprintf("\\x%02x", ord($1))/ge; s/\\x0a/\\x0a\n/g; print "$_\n"'
+done
 first=$(grep -a -m 1 -E 'runtime error|ERROR: |^fuzz_pipeline: ' "$WORK/fuzz.log" | cut -c1-160)
 summary "FAIL: exit $rc, ${crashes} crashing input(s) in $WORK/artifacts (log $WORK/fuzz.log): ${first:-?}"
 exit 1
