@@ -14,6 +14,7 @@
 #include "event_loop.h"
 #include "log.h"
 #include "registrar.h"
+#include "sip_callid.h"
 #include "sip_checks.h"
 #include "sip_message.h"
 #include "sip_obscure.h"
@@ -250,7 +251,7 @@ static bool wan_up(const struct sip_pipeline *p)
 static int rewrite_toward_wan(struct sip_pipeline *p, struct sip_ticket *t, bool contacts)
 {
 	/* Hidden first: a marker after the token keeps the LAN address out of a looped call. */
-	if ((contacts && siprw_contact_masquerade(p, t) != 0) || siprw_callid_hide(p, t) != 0 ||
+	if ((contacts && siprw_contact_masquerade(p, t) != 0) || sipcallid_hide(p, t) != 0 ||
 	    sipobs_toward_wan(p, t) != 0)
 		return -1;
 	siprw_self_uris(p, t, true);
@@ -287,7 +288,7 @@ static enum sip_verdict step_request_incoming(struct sip_pipeline *p, struct sip
 {
 	/* After the lookup: a 404 must echo the To it was sent. Media sees the phone's Call-ID. */
 	sipobs_toward_phone(p, t);
-	if (siprw_callid_restore(p, t) != 0 || request_to_phone(p, t) != SIP_RELAY)
+	if (sipcallid_restore(p, t) != 0 || request_to_phone(p, t) != SIP_RELAY)
 		return SIP_DONE;
 	siprw_self_uris(p, t, false);
 	if ((creates_dialog(t->msg->sip_method) && siprw_record_route_add(p, t, true) != 0) ||
@@ -404,7 +405,7 @@ static enum sip_verdict step_response(struct sip_pipeline *p, struct sip_ticket 
 	if (t->dir == SIP_DIR_OUTGOING)
 		return rewrite_toward_wan(p, t, true) == 0 ? SIP_RELAY : SIP_DONE;
 	cut = sipobs_toward_phone(p, t);
-	if (siprw_callid_restore(p, t) != 0)
+	if (sipcallid_restore(p, t) != 0)
 		return SIP_DONE;
 	siprw_self_uris(p, t, false);
 	if (strcmp(sipmsg_cseq_method(t->msg), "REGISTER") == 0)

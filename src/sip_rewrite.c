@@ -3,7 +3,6 @@
 #include "sip_rewrite.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +11,6 @@
 #include "config.h"
 #include "registrar.h"
 #include "sip_message.h"
-#include "siphash.h"
 
 /* Longest URI or header value we build or keep. */
 #define SIPRW_MAX 1024
@@ -360,7 +358,7 @@ static int replace_in_params(osip_list_t *l, const char *keep, const char *const
 
 /*
  * A name-addr header (From, To, Contact): display name and header parameters, and with uri the
- * URI's user, host and parameters. A Contact URI is siprw_contact_masquerade()'s: the WAN sends
+ * URI's user, password ("sip:user:secret@host", which osip splits off the user), host and parameters. A Contact URI is siprw_contact_masquerade()'s: the WAN sends
  * it back as the target of the dialog, so it is not touched here.
  */
 static int replace_in_name_addr(osip_from_t *h, bool uri, const char *const from[], size_t nfrom,
@@ -373,6 +371,7 @@ static int replace_in_name_addr(osip_from_t *h, bool uri, const char *const from
 		return -1;
 	if (uri && h->url &&
 	    (replace_addrs(&h->url->username, from, nfrom, to) != 0 ||
+	     replace_addrs(&h->url->password, from, nfrom, to) != 0 ||
 	     replace_addrs(&h->url->host, from, nfrom, to) != 0 ||
 	     replace_in_params(&h->url->url_params, NULL, from, nfrom, to) != 0 ||
 	     replace_in_params(&h->url->url_headers, NULL, from, nfrom, to) != 0))
@@ -454,102 +453,3 @@ int siprw_hide_lan_addrs(struct sip_pipeline *p, struct sip_ticket *t)
 	return 0;
 }
 
-/*
- * A Call-ID naming a phone's LAN address leaves as <number>-lan<token>@<public address>. The token
- * is 16 hex digits: a tag, then the address XOR a keyed hash of the number, so the WAN learns
- * nothing about the address, and each call's token differs. No table: every later message of the
- * dialog, in either direction, brings the token back. A token we did not make (another proxy's,
- * or ours from before a restart: the key is per process) fails the tag and stays as it is.
- */
-#define CALLID_MARK "-lan"
-#define CALLID_TOKEN_LEN 16
-
-static uint64_t callid_pad(struct sip_pipeline *p, const char *number, size_t len)
-{
-	if (!p->callid_key_set) {
-		sip_random(p, p->callid_key, sizeof(p->callid_key));
-		p->callid_key_set = true;
-	}
-	return siphash24(p->callid_key, number, len);
-}
-
-static void callid_token_make(struct sip_pipeline *p, const char *number, struct in_addr a,
-			      char out[CALLID_TOKEN_LEN + 1])
-{
-	uint64_t pad = callid_pad(p, number, strlen(number));
-
-	snprintf(out, CALLID_TOKEN_LEN + 1, "%08x%08x", (unsigned)(pad >> 32),
-		 (unsigned)(ntohl(a.s_addr) ^ (uint32_t)pad));
-}
-
-/* The address hidden in the token at the end of number (len characters before the mark). */
-static bool callid_token_read(struct sip_pipeline *p, const char *number, size_t len, const char *token,
-			      struct in_addr *a)
-{
-	char hex[CALLID_TOKEN_LEN + 1];
-	unsigned long long v;
-	uint64_t pad;
-
-	for (size_t i = 0; i < CALLID_TOKEN_LEN; i++)
-		if (!isxdigit((unsigned char)token[i]))
-			return false;
-	memcpy(hex, token, CALLID_TOKEN_LEN);
-	hex[CALLID_TOKEN_LEN] = '\0';
-	v = strtoull(hex, NULL, 16);
-	pad = callid_pad(p, number, len);
-	if ((uint32_t)(v >> 32) != (uint32_t)(pad >> 32))
-		return false;
-	a->s_addr = htonl((uint32_t)v ^ (uint32_t)pad);
-	return true;
-}
-
-/*
- * A Call-ID host to hide: the sender's or our inbound address, or any address of the private and
- * special ranges (RFC 1918, RFC 6598, loopback, link-local), since a phone may put another LAN
- * host's address there (its PBX, a previous interface) and no such address may leave the WAN side.
- */
-static bool callid_host_is_lan(const struct sip_pipeline *p, const struct sip_ticket *t, struct in_addr a)
-{
-	uint32_t h = ntohl(a.s_addr);
-
-	return a.s_addr == t->from.addr.sin_addr.s_addr || a.s_addr == p->ctx.inbound.s_addr ||
-	       (h >> 24) == 10 || (h >> 24) == 127 || (h & 0xfff00000u) == 0xac100000u /* 172.16/12 */ ||
-	       (h & 0xffff0000u) == 0xc0a80000u /* 192.168/16 */ || (h & 0xffc00000u) == 0x64400000u /* 100.64/10 */ ||
-	       (h & 0xffff0000u) == 0xa9fe0000u /* 169.254/16 */;
-}
-
-int siprw_callid_hide(struct sip_pipeline *p, struct sip_ticket *t)
-{
-	osip_call_id_t *c = t->msg->call_id;
-	char ip[INET_ADDRSTRLEN], token[CALLID_TOKEN_LEN + 1];
-	struct in_addr a;
-
-	if (!c->host || !sipmsg_ipv4(c->host, &a) || !callid_host_is_lan(p, t, a))
-		return 0;
-	callid_token_make(p, c->number, a, token);
-	if (sipmsg_callid_append(c, CALLID_MARK, token) != 0)
-		return -1;
-	osip_free(c->host);
-	c->host = osip_strdup(sip_ip_str(p->ctx.public_addr, ip, sizeof(ip)));
-	return c->host ? 0 : -1;
-}
-
-int siprw_callid_restore(struct sip_pipeline *p, struct sip_ticket *t)
-{
-	osip_call_id_t *c = t->msg->call_id;
-	size_t n = c->number ? strlen(c->number) : 0, mark = strlen(CALLID_MARK), base;
-	char ip[INET_ADDRSTRLEN];
-	struct in_addr a;
-
-	if (!c->host || n < mark + CALLID_TOKEN_LEN)
-		return 0;
-	base = n - CALLID_TOKEN_LEN - mark;
-	if (strncmp(c->number + base, CALLID_MARK, mark) != 0 ||
-	    strcmp(c->host, sip_ip_str(p->ctx.public_addr, ip, sizeof(ip))) != 0 ||
-	    !callid_token_read(p, c->number, base, c->number + base + mark, &a))
-		return 0;
-	osip_free(c->host);
-	c->host = osip_strdup(sip_ip_str(a, ip, sizeof(ip)));
-	c->number[base] = '\0';
-	return c->host ? 0 : -1;
-}

@@ -25,13 +25,6 @@ int siprw_request_uri(osip_message_t *m, const char *uri);
 /* Replaces the URI of a Contact. */
 int siprw_contact_uri(osip_contact_t *c, const char *uri);
 /*
- * A Call-ID like "abc@10.0.0.5" names the phone's LAN address. Toward the WAN its host becomes
- * our public address and the LAN address moves into the number ("abc-lan0a000005@192.0.2.1");
- * messages from the WAN get the original back. Stateless, so every message of the dialog agrees.
- */
-int siprw_callid_hide(struct sip_pipeline *p, struct sip_ticket *t);
-int siprw_callid_restore(struct sip_pipeline *p, struct sip_ticket *t);
-/*
  * From and To naming the proxy's LAN address (registrar mode: sip:alice@10.0.0.1) name its public
  * address toward the WAN, and the LAN address again on the way back. Tags identify dialogs, so
  * the URIs may differ between the sides.

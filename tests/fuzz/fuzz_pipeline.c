@@ -166,9 +166,9 @@ static bool sdp_origin_is_lan(const char *body, size_t len)
 
 /*
  * The parts of a message toward the WAN that the daemon owns and must hide the LAN in: every Via,
- * the Contact and Call-ID hosts that are LAN addresses, and the SDP o= lines (c= and a= are the RTP
- * relay's, and there is none here). The rest, Record-Route entries and display names among it,
- * is the phone's own text and passes unchanged.
+ * the Contact host that is a LAN address, and the SDP o= lines (c= and a= are the RTP relay's, and
+ * there is none here); the Call-ID is callid_naming_lan()'s. The rest, Record-Route entries and
+ * display names among it, is the phone's own text and passes unchanged.
  */
 static const char *owned_part_naming_lan(osip_message_t *m, const char *buf, size_t len)
 {
@@ -191,8 +191,6 @@ static const char *owned_part_naming_lan(osip_message_t *m, const char *buf, siz
 		if (c->url && host_is_lan(c->url->host))
 			return "Contact";
 	}
-	if (m->call_id && host_is_lan(m->call_id->host))
-		return "Call-ID";
 	body = carries_sdp(m) ? memmem(buf, len, "\r\n\r\n", 4) : NULL;
 	if (body && sdp_origin_is_lan(body, len - (size_t)(body - buf)))
 		return "SDP o=";
@@ -270,6 +268,29 @@ static bool line_has_addr(const char *line, const char *end, const char *addr, e
 	return false;
 }
 
+/*
+ * The Call-ID may not name, as a whole token anywhere in it, our inbound address, the sender's, or
+ * a registered phone's (sipcallid_hide() seals it). Another private address passes: it may be a
+ * provider's own, in a Call-ID that must cross unchanged.
+ */
+static const char *callid_naming_lan(const osip_message_t *m)
+{
+	static const char *const phones[] = { "10.77.1.1", "10.77.1.2", "10.77.1.3" };
+	const char *hit = NULL;
+	char *s = NULL;
+
+	if (!m->call_id || osip_call_id_to_str(m->call_id, &s) != 0 || !s)
+		return NULL;
+	for (size_t k = 0; k < 3 && !hit; k++)
+		if (line_has_addr(s, s + strlen(s), phones[k], SKIP_NONE))
+			hit = "Call-ID";
+	for (size_t k = 0; k < n_hidden && !hit; k++)
+		if (line_has_addr(s, s + strlen(s), hidden_addrs[k], SKIP_NONE))
+			hit = "Call-ID";
+	osip_free(s);
+	return hit;
+}
+
 /* The header name of a line (up to the colon, blanks trimmed) equals name, case aside. */
 static bool header_is(const char *line, const char *end, const char *name)
 {
@@ -289,11 +310,8 @@ static bool header_is(const char *line, const char *end, const char *name)
  * token (siprw_hide_lan_addrs() and the steps before it). Not checked: the start line; Route and
  * Record-Route, routing data the WAN gave or must get back as it was; a REGISTER's (or its
  * response's) To/From, the address of record the registrar knows; the body (SDP c=/m= are the RTP
- * relay's, absent here; o= is checked in owned_part_naming_lan()); the Call-ID, an opaque key that
- * must come back byte for byte: siprw_callid_hide() hides, reversibly, a host that is a LAN address
- * (checked in owned_part_naming_lan()), but an address inside a garbled host or in the number
- * ("n@10.77.1.2)", "10.77.1.2@x") passes as the phone wrote it (known gap); a From/To tag, a
- * dialog key like the Call-ID; a Contact's URI: siprw_contact_masquerade() replaces a bound phone's
+ * relay's, absent here; o= is checked in owned_part_naming_lan()); the Call-ID, checked as
+ * osip parsed it in callid_naming_lan(); a From/To tag, a dialog key like the Call-ID; a Contact's URI: siprw_contact_masquerade() replaces a bound phone's
  * URI whole (its user is the address of record's) and points any other at our public address, but
  * keeps that one's user and parameters, which the WAN sends back as the request target the daemon
  * routes by (known gap: "<sip:10.77.1.2@...>" from an unregistered phone passes); a multipart
@@ -366,6 +384,8 @@ static int fuzz_send(void *ud, const struct sip_peer *to, const char *buf, size_
 		const char *part = input_has_lan ? owned_part_naming_lan(m, buf, len)
 			: mem_has(buf, len, "10.77.") ? "a message the daemon wrote" : NULL;
 
+		if (!part)
+			part = callid_naming_lan(m);
 		if (!part)
 			part = header_naming_addr(m, buf, len, hidden_addrs, n_hidden);
 
