@@ -182,6 +182,35 @@ int siprw_contact_masquerade(struct sip_pipeline *p, struct sip_ticket *t)
 	return 0;
 }
 
+/*
+ * The address of an origin line's value "<user> <id> <version> IN IP4 <address>" (from o= to the
+ * line end): the sixth field. Lenient readers split at any run of blanks, so this does too:
+ * "IN  IP4" must not let the address through.
+ */
+static bool sdp_origin_addr(const char *q, const char *end, const char **addr, size_t *alen)
+{
+	static const char blanks[] = " \t\v\f";
+	const char *field[6];
+	size_t flen[6], n = 0;
+
+	while (q < end && n < 6) {
+		while (q < end && memchr(blanks, *q, sizeof(blanks) - 1))
+			q++;
+		if (q == end)
+			break;
+		field[n] = q;
+		while (q < end && !memchr(blanks, *q, sizeof(blanks) - 1))
+			q++;
+		flen[n] = (size_t)(q - field[n]);
+		n++;
+	}
+	if (n < 6 || flen[3] != 2 || memcmp(field[3], "IN", 2) != 0 || flen[4] != 3 || memcmp(field[4], "IP4", 3) != 0)
+		return false;
+	*addr = field[5];
+	*alen = flen[5];
+	return true;
+}
+
 /* A new body (malloc'd) whose first "o=" line carries public_ip; NULL when there is none. */
 static char *sdp_origin_rewrite(const char *body, size_t len, const char *public_ip, size_t *out_len)
 {
@@ -199,12 +228,9 @@ static char *sdp_origin_rewrite(const char *body, size_t len, const char *public
 	/* A bare CR ends the line too: lenient readers take it so, and the address must not hide behind it. */
 	for (end = o; end < body + len && *end != '\n' && *end != '\r'; end++)
 		;
-	addr = end;
-	while (addr > o && addr[-1] != ' ')
-		addr--;
-	alen = (size_t)(end - addr);
-	if ((size_t)(addr - o) < 9 || memcmp(addr - 7, "IN IP4 ", 7) != 0 || alen == 0)
+	if (!sdp_origin_addr(o + 2, end, &addr, &alen))
 		return NULL;
+	end = addr + alen;
 	out = malloc(len - alen + plen + 1);
 	if (!out)
 		return NULL;
