@@ -47,27 +47,26 @@ static bool addr_is_lan(const struct sip_pipeline *p, const struct sip_ticket *t
 
 /*
  * Does s name a LAN address as a whole dotted quad: not inside a longer number or dotted run
- * ("110.0.0.5", "1.10.0.0.5")? A trailing dot ends the address ("10.0.0.5.x").
+ * ("110.0.0.5", "1.10.0.0.5", "10.0.0.5.6"), but "10.0.0.5..7" and "10.0.0.5.x" do name it.
  */
 static bool text_names_lan(const struct sip_pipeline *p, const struct sip_ticket *t, const char *s)
 {
 	for (const char *q = s; q && *q; q++) {
-		char quad[INET_ADDRSTRLEN];
-		struct in_addr a;
-		size_t n;
-
 		if (!isdigit((unsigned char)*q) || (q > s && (isdigit((unsigned char)q[-1]) || q[-1] == '.')))
 			continue;
-		n = strspn(q, "0123456789.");
-		while (n > 0 && q[n - 1] == '.')
-			n--;
-		if (n >= 7 && n < sizeof(quad)) {
+		size_t rest = strnlen(q, INET_ADDRSTRLEN);
+
+		for (size_t n = 7; n <= rest && n < INET_ADDRSTRLEN; n++) {
+			char quad[INET_ADDRSTRLEN];
+			struct in_addr a;
+
+			if (isdigit((unsigned char)q[n]) || (q[n] == '.' && isdigit((unsigned char)q[n + 1])))
+				continue;
 			memcpy(quad, q, n);
 			quad[n] = '\0';
 			if (inet_pton(AF_INET, quad, &a) == 1 && addr_is_lan(p, t, a))
 				return true;
 		}
-		q += n ? n - 1 : 0;
 	}
 	return false;
 }

@@ -301,6 +301,52 @@ static void build_invite(char *out, size_t size, const char *method, int cseq, c
 		 "CSeq: %d %s\r\n%sContent-Length: 0\r\n\r\n", method, cseq, cseq, method, cred);
 }
 
+/* Which Call-IDs leave sealed: our addresses as whole tokens only, never a provider's private host. */
+START_TEST(test_callid_address_tokens)
+{
+	static const struct {
+		const char *call_id;
+		const char *leaves;   /* "sealed", "token" (host hidden), or NULL: unchanged */
+	} cases[] = {
+		{ "a10.0.0.5b@example.net", "sealed" },
+		{ "10.0.0.5..721", "sealed" },
+		{ "10.0.0.5.x", "sealed" },
+		{ "x@10.0.0.5:5060", "sealed" },
+		{ "x-10.0.0.1@example.net", "sealed" },        /* our inbound address */
+		{ "x@10.0.0.5", "token" },
+		{ "x@10.0.0.1", "token" },
+		{ "110.0.0.5-1.10.0.0.5@example.net", NULL },  /* inside a longer number or dotted run */
+		{ "10.0.0.5.6@example.net", NULL },
+		{ "10.0.0.55@example.net", NULL },
+		{ "x@10.20.30.40", NULL },                     /* a private address that is not ours */
+	};
+	struct auth_env e;
+	char msg[1024], want[256];
+
+	auth_env_init(&e, false);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(msg, sizeof(msg),
+			 "OPTIONS sip:bob@203.0.113.20 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKtok%zu\r\n"
+			 "Max-Forwards: 70\r\nFrom: <sip:alice@203.0.113.10>;tag=t%zu\r\nTo: <sip:bob@203.0.113.20>\r\n"
+			 "Call-ID: %s\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+			 i, i, cases[i].call_id);
+		auth_env_input(&e, msg);
+		ck_assert_int_eq(e.sent, 1);
+		if (!cases[i].leaves)
+			snprintf(want, sizeof(want), "\r\nCall-ID: %s\r\n", cases[i].call_id);
+		else if (strcmp(cases[i].leaves, "sealed") == 0)
+			snprintf(want, sizeof(want), "\r\nCall-ID: lanx");
+		else
+			snprintf(want, sizeof(want), "\r\nCall-ID: x-lan");
+		ck_assert_msg(strstr(e.last, want), "Call-ID %s: expected %s, sent:\n%s", cases[i].call_id,
+			      cases[i].leaves ? cases[i].leaves : "unchanged", e.last);
+		ck_assert_msg(!cases[i].leaves || strstr(e.last, "@192.0.2.1\r\n"), "Call-ID %s: host not public",
+			      cases[i].call_id);
+	}
+	auth_env_free(&e);
+}
+END_TEST
+
 START_TEST(test_registrar_challenge_then_accept)
 {
 	struct auth_env e;
@@ -693,6 +739,7 @@ int main(void)
 	Suite *s = suite_create("sip_pipeline");
 	TCase *tc = tcase_create("parts");
 
+	tcase_add_test(tc, test_callid_address_tokens);
 	tcase_add_test(tc, test_raw_keepalives_and_junk);
 	tcase_add_test(tc, test_tcp_wait_slot_kept_until_done);
 	tcase_add_test(tc, test_raw_header_lines);
