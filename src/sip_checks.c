@@ -263,6 +263,21 @@ static bool token_ok(const char *s)
 	return n > 0 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~") == n;
 }
 
+/*
+ * Media type parameters are "name=value" (RFC 3261 m-parameter). libosip2 cannot write one without
+ * a value: it leaves "Content-Type: " unfinished and the next header line runs into it.
+ */
+static bool media_params_ok(const osip_list_t *params)
+{
+	for (int i = 0; i < osip_list_size(params); i++) {
+		const osip_generic_param_t *gp = osip_list_get(params, i);
+
+		if (!gp || !gp->gname || !gp->gname[0] || !gp->gvalue || !gp->gvalue[0])
+			return false;
+	}
+	return true;
+}
+
 /* Absent, or a number 1..65535 (an empty port, as in "host:", serialises into text no parser takes). */
 static bool port_ok(const char *port)
 {
@@ -323,7 +338,8 @@ int sipchk_parsed(const osip_message_t *m, const char **why)
 		*why = "From or To without a usable host and port";
 		return bad;
 	}
-	if (m->content_type && (!token_ok(m->content_type->type) || !token_ok(m->content_type->subtype))) {
+	if (m->content_type && (!token_ok(m->content_type->type) || !token_ok(m->content_type->subtype) ||
+				!media_params_ok(&m->content_type->gen_params))) {
 		*why = "unusable Content-Type";
 		return bad;
 	}
