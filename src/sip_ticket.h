@@ -30,8 +30,8 @@ struct sip_pipeline {
 	size_t tcp_next;             /* where the search for a free slot starts */
 	/* ctx.inbound and ctx.public_addr as text, kept with them: our Vias and Contacts need them per message. */
 	char inbound_str[INET_ADDRSTRLEN], public_str[INET_ADDRSTRLEN];
-	unsigned char callid_key[16];   /* keys the hidden Call-ID token; drawn at its first use */
-	bool callid_key_set;
+	unsigned char seal_key[16];     /* keys the Call-ID token and the seal (sip_seal.c); drawn at its first use */
+	bool seal_key_set;
 };
 
 struct sip_ticket {

@@ -11,6 +11,7 @@ src_libsiproxd_a_SOURCES = \
 	src/sip_response.c src/sip_response.h \
 	src/sip_rewrite.c src/sip_rewrite.h \
 	src/sip_callid.c src/sip_callid.h \
+	src/sip_seal.c src/sip_seal.h \
 	src/sip_via.c src/sip_via.h \
 	src/sip_media.c src/sip_media.h \
 	src/sip_register.c src/sip_register.h \
