@@ -288,7 +288,11 @@ static enum sip_verdict step_request_incoming(struct sip_pipeline *p, struct sip
 {
 	/* After the lookup: a 404 must echo the To it was sent. Media sees the phone's Call-ID. */
 	sipobs_toward_phone(p, t);
-	if (sipcallid_restore(p, t) != 0 || request_to_phone(p, t) != SIP_RELAY)
+	if (sipcallid_restore(p, t) != 0 || siprw_request_uri_open(p, t) != 0) {
+		sipresp_reply(p, t, 500, "out of memory");
+		return SIP_DONE;
+	}
+	if (request_to_phone(p, t) != SIP_RELAY)
 		return SIP_DONE;
 	siprw_self_uris(p, t, false);
 	if ((creates_dialog(t->msg->sip_method) && siprw_record_route_add(p, t, true) != 0) ||

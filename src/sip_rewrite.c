@@ -11,6 +11,7 @@
 #include "config.h"
 #include "registrar.h"
 #include "sip_message.h"
+#include "sip_seal.h"
 
 /* Longest URI or header value we build or keep. */
 #define SIPRW_MAX 1024
@@ -149,17 +150,56 @@ int siprw_contact_uri(osip_contact_t *c, const char *uri)
 	return uri_replace(&c->url, uri);
 }
 
-/* A Contact we know no binding of keeps its URI but points at our public address. */
-static int contact_fallback(struct sip_pipeline *p, osip_contact_t *c)
-{
-	char ip[INET_ADDRSTRLEN], port[8];
+static int replace_addrs(char **text, const char *const from[], size_t nfrom, const char *to);
+static int replace_in_params(osip_list_t *l, const char *keep, const char *const from[], size_t nfrom,
+			     const char *to);
 
+/*
+ * A Contact we know no binding of keeps its URI but points at our public address. A user part
+ * naming a LAN address is sealed (the WAN sends it back as a request target, and
+ * siprw_request_uri_open() opens it); LAN addresses elsewhere in the URI become the public one.
+ */
+static int contact_fallback(struct sip_pipeline *p, struct sip_ticket *t, osip_contact_t *c)
+{
+	char ip[INET_ADDRSTRLEN], sender[INET_ADDRSTRLEN], inbound[INET_ADDRSTRLEN], port[8];
+	const char *lan[2] = { sip_ip_str(t->from.addr.sin_addr, sender, sizeof(sender)),
+			       sip_ip_str(p->ctx.inbound, inbound, sizeof(inbound)) };
+	osip_uri_t *u = c->url;
+
+	sip_ip_str(p->ctx.public_addr, ip, sizeof(ip));
 	snprintf(port, sizeof(port), "%d", p->ctx.cfg->sip_listen_port);
-	osip_free(c->url->host);
-	c->url->host = osip_strdup(sip_ip_str(p->ctx.public_addr, ip, sizeof(ip)));
-	osip_free(c->url->port);
-	c->url->port = osip_strdup(port);
-	return c->url->host && c->url->port ? 0 : -1;
+	if (u->username && sipseal_names_lan(p, t, u->username)) {
+		char *sealed = sipseal_make(p, u->username, strlen(u->username));
+
+		if (!sealed)
+			return -1;
+		osip_free(u->username);
+		u->username = sealed;
+	}
+	if (replace_addrs(&u->password, lan, 2, ip) != 0 || replace_in_params(&u->url_params, NULL, lan, 2, ip) != 0 ||
+	    replace_in_params(&u->url_headers, NULL, lan, 2, ip) != 0)
+		return -1;
+	osip_free(u->host);
+	u->host = osip_strdup(ip);
+	osip_free(u->port);
+	u->port = osip_strdup(port);
+	return u->host && u->port ? 0 : -1;
+}
+
+int siprw_request_uri_open(struct sip_pipeline *p, struct sip_ticket *t)
+{
+	osip_uri_t *u = t->msg->req_uri;
+	char *plain = NULL;
+	int rc;
+
+	if (!u || !u->username || !sip_is_me(p, u->host, u->port))
+		return 0;
+	rc = sipseal_open(p, u->username, &plain);
+	if (rc <= 0)
+		return rc;
+	osip_free(u->username);
+	u->username = plain;
+	return 0;
 }
 
 int siprw_contact_masquerade(struct sip_pipeline *p, struct sip_ticket *t)
@@ -176,7 +216,7 @@ int siprw_contact_masquerade(struct sip_pipeline *p, struct sip_ticket *t)
 		if (!sipmsg_uri_str(c->url, uri, sizeof(uri)))
 			return -1;
 		b = reg_find_contact(p->ctx.reg, uri);
-		if ((b ? siprw_contact_uri(c, b->masq_url) : contact_fallback(p, c)) != 0)
+		if ((b ? siprw_contact_uri(c, b->masq_url) : contact_fallback(p, t, c)) != 0)
 			return -1;
 	}
 	return 0;

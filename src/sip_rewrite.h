@@ -20,6 +20,11 @@ int siprw_user_agent(struct sip_pipeline *p, struct sip_ticket *t);
 int siprw_contact_masquerade(struct sip_pipeline *p, struct sip_ticket *t);
 /* Our own realm's Proxy-Authorization stays here: the next hop has no business with it. */
 void siprw_strip_credentials(struct sip_pipeline *p, struct sip_ticket *t);
+/*
+ * A request from the WAN whose Request-URI user is a seal of ours (an unregistered phone's Contact
+ * user that named a LAN address): the user as the phone wrote it. Returns 0, or -1 (no memory).
+ */
+int siprw_request_uri_open(struct sip_pipeline *p, struct sip_ticket *t);
 /* Replaces the Request-URI. */
 int siprw_request_uri(osip_message_t *m, const char *uri);
 /* Replaces the URI of a Contact. */

@@ -255,23 +255,7 @@ static bool in_param_value(const char *line, const char *s, const char *param)
 	return false;
 }
 
-/* s lies in the URI of a Contact value: within <...>, or before the first ';' of a bare URI. */
-static bool in_contact_uri(const char *value, const char *end, const char *s)
-{
-	const char *lt = memchr(value, '<', (size_t)(end - value));
-
-	if (!lt)
-		return !memchr(value, ';', (size_t)(s - value));
-	for (const char *q = s; q > value; q--) {
-		if (*q == '>')
-			return false;
-		if (*q == '<')
-			return true;
-	}
-	return false;
-}
-
-enum addr_skip { SKIP_NONE, SKIP_TAG, SKIP_CONTACT_URI, SKIP_BOUNDARY };
+enum addr_skip { SKIP_NONE, SKIP_TAG, SKIP_BOUNDARY };
 
 /* Whether addr stands in the line as a whole token, outside the part skip names. */
 static bool line_has_addr(const char *line, const char *end, const char *addr, enum addr_skip skip)
@@ -281,7 +265,6 @@ static bool line_has_addr(const char *line, const char *end, const char *addr, e
 	for (const char *s = line; s + n <= end; s++)
 		if (memcmp(s, addr, n) == 0 && addr_token_at(line, end, s, n) &&
 		    !(skip == SKIP_TAG && in_param_value(line, s, ";tag=")) &&
-		    !(skip == SKIP_CONTACT_URI && in_contact_uri(line, end, s)) &&
 		    !(skip == SKIP_BOUNDARY && in_param_value(line, s, ";boundary=")))
 			return true;
 	return false;
@@ -330,10 +313,7 @@ static bool header_is(const char *line, const char *end, const char *name)
  * Record-Route, routing data the WAN gave or must get back as it was; a REGISTER's (or its
  * response's) To/From, the address of record the registrar knows; the body (SDP c=/m= are the RTP
  * relay's, absent here; o= is checked in owned_part_naming_lan()); the Call-ID, checked as
- * osip parsed it in callid_naming_lan(); a From/To tag, a dialog key like the Call-ID; a Contact's URI: siprw_contact_masquerade() replaces a bound phone's
- * URI whole (its user is the address of record's) and points any other at our public address, but
- * keeps that one's user and parameters, which the WAN sends back as the request target the daemon
- * routes by (known gap: "<sip:10.77.1.2@...>" from an unregistered phone passes); a multipart
+ * osip parsed it in callid_naming_lan(); a From/To tag, a dialog key like the Call-ID; a multipart
  * boundary, which must match the body's delimiter lines; WWW-/Proxy-Authenticate, whose realm
  * and nonce enter the digest the WAN peer computes and the phone checks. A folded continuation line
  * belongs to the header above it. Returns the offending header line's name, or NULL.
@@ -347,14 +327,13 @@ static const char *header_naming_addr(const osip_message_t *m, const char *buf, 
 
 	while (line && ++line < end && *line != '\r' && *line != '\n') {
 		const char *nl = memchr(line, '\n', (size_t)(end - line)), *eol = nl ? nl : end, *value;
-		bool skip, from_to, contact, ctype;
+		bool skip, from_to, ctype;
 
 		if (*line != ' ' && *line != '\t')
 			head = line;
 		from_to = head && (header_is(head, eol, "To") || header_is(head, eol, "t") ||
 				   header_is(head, eol, "From") || header_is(head, eol, "f"));
 		ctype = head && (header_is(head, eol, "Content-Type") || header_is(head, eol, "c"));
-		contact = head && (header_is(head, eol, "Contact") || header_is(head, eol, "m"));
 		skip = !head || header_is(head, eol, "WWW-Authenticate") || header_is(head, eol, "Proxy-Authenticate") || header_is(head, eol, "Route") || header_is(head, eol, "Record-Route") ||
 		       header_is(head, eol, "Call-ID") || header_is(head, eol, "i") ||
 		       (is_register && from_to);
@@ -363,7 +342,7 @@ static const char *header_naming_addr(const osip_message_t *m, const char *buf, 
 		value = line == head ? memchr(line, ':', (size_t)(eol - line)) : line;
 		for (size_t k = 0; k < naddrs && !skip && value; k++)
 			if (line_has_addr(value, eol, addrs[k],
-					  from_to ? SKIP_TAG : contact ? SKIP_CONTACT_URI : ctype ? SKIP_BOUNDARY : SKIP_NONE)) {
+					  from_to ? SKIP_TAG : ctype ? SKIP_BOUNDARY : SKIP_NONE)) {
 				const char *colon = memchr(head, ':', (size_t)(eol - head));
 				size_t n = colon ? (size_t)(colon - head) : 0;
 
