@@ -311,7 +311,8 @@ static bool header_is(const char *line, const char *end, const char *name)
  * Toward the WAN, no header line may name the sender's address or our inbound address as a whole
  * token (siprw_hide_lan_addrs() and the steps before it). Not checked: the start line; Route and
  * Record-Route, routing data the WAN gave or must get back as it was; a REGISTER's (or its
- * response's) To/From, the address of record the registrar knows; the body (SDP c=/m= are the RTP
+ * response's) To/From, the address of record the registrar knows, and its Contact, the binding's
+ * masquerade URI whose user is the address of record's; the body (SDP c=/m= are the RTP
  * relay's, absent here; o= is checked in owned_part_naming_lan()); the Call-ID, checked as
  * osip parsed it in callid_naming_lan(); a From/To tag, a dialog key like the Call-ID; a multipart
  * boundary, which must match the body's delimiter lines; WWW-/Proxy-Authenticate, whose realm
@@ -327,16 +328,17 @@ static const char *header_naming_addr(const osip_message_t *m, const char *buf, 
 
 	while (line && ++line < end && *line != '\r' && *line != '\n') {
 		const char *nl = memchr(line, '\n', (size_t)(end - line)), *eol = nl ? nl : end, *value;
-		bool skip, from_to, ctype;
+		bool skip, from_to, contact, ctype;
 
 		if (*line != ' ' && *line != '\t')
 			head = line;
 		from_to = head && (header_is(head, eol, "To") || header_is(head, eol, "t") ||
 				   header_is(head, eol, "From") || header_is(head, eol, "f"));
 		ctype = head && (header_is(head, eol, "Content-Type") || header_is(head, eol, "c"));
+		contact = head && (header_is(head, eol, "Contact") || header_is(head, eol, "m"));
 		skip = !head || header_is(head, eol, "WWW-Authenticate") || header_is(head, eol, "Proxy-Authenticate") || header_is(head, eol, "Route") || header_is(head, eol, "Record-Route") ||
 		       header_is(head, eol, "Call-ID") || header_is(head, eol, "i") ||
-		       (is_register && from_to);
+		       (is_register && (from_to || contact));
 		/* Only the value: a header name is a token no address stands in (the daemon keeps unknown
 		 * names as the phone wrote them, and a name like "X-10.77.1.1" carries nothing routable). */
 		value = line == head ? memchr(line, ':', (size_t)(eol - line)) : line;
