@@ -255,6 +255,32 @@ static bool in_param_value(const char *line, const char *s, const char *param)
 	return false;
 }
 
+/*
+ * s lies in the value of a boundary parameter: after "boundary=" and blanks, up to the next ';',
+ * or, when the value opens with a quote, up to the closing quote (a ';' inside it is the value's).
+ */
+static bool in_boundary(const char *line, const char *end, const char *s)
+{
+	for (const char *b = line; b + 9 <= s; b++) {
+		const char *v = b + 9, *q;
+
+		if (strncasecmp(b, "boundary=", 9) != 0)
+			continue;
+		while (v < end && (*v == ' ' || *v == '\t'))
+			v++;
+		if (v < end && *v == '"') {
+			q = memchr(v + 1, '"', (size_t)(end - v - 1));
+			if (s > v && (!q || s < q))
+				return true;
+		} else {
+			q = memchr(v, ';', (size_t)(end - v));
+			if (s >= v && (!q || s < q))
+				return true;
+		}
+	}
+	return false;
+}
+
 enum addr_skip { SKIP_NONE, SKIP_TAG, SKIP_BOUNDARY };
 
 /* Whether addr stands in the line as a whole token, outside the part skip names. */
@@ -265,7 +291,7 @@ static bool line_has_addr(const char *line, const char *end, const char *addr, e
 	for (const char *s = line; s + n <= end; s++)
 		if (memcmp(s, addr, n) == 0 && addr_token_at(line, end, s, n) &&
 		    !(skip == SKIP_TAG && in_param_value(line, s, ";tag=")) &&
-		    !(skip == SKIP_BOUNDARY && in_param_value(line, s, ";boundary=")))
+		    !(skip == SKIP_BOUNDARY && in_boundary(line, end, s)))
 			return true;
 	return false;
 }
