@@ -120,12 +120,13 @@ static int hexval(char ch)
 int sipseal_open(struct sip_pipeline *p, const char *sealed, char **plain)
 {
 	size_t prefix = strlen(SIPSEAL_PREFIX), hex_len, len;
-	const char *hex = sealed + prefix;
+	const char *hex;
 	unsigned char *buf;
 	uint64_t tag = 0;
 
 	if (!sealed || strncmp(sealed, SIPSEAL_PREFIX, prefix) != 0)
 		return 0;
+	hex = sealed + prefix;
 	hex_len = strlen(hex);
 	if (hex_len % 2 != 0 || hex_len <= 2 * SEAL_TAG_LEN)
 		return 0;
