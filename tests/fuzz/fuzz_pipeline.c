@@ -255,12 +255,24 @@ static bool in_param_value(const char *line, const char *s, const char *param)
 	return false;
 }
 
+/* The boundary parameter of the message being checked, as osip parsed it (NULL: none). */
+static const char *boundary_value;
+
 /*
- * s lies in the value of a boundary parameter: after "boundary=" and blanks, up to the next ';',
- * or, when the value opens with a quote, up to the closing quote (a ';' inside it is the value's).
+ * s lies in the value of the boundary parameter: within the text osip parsed as its value, where
+ * it stands in the line; without one, after "boundary=" and blanks up to the next ';', or, when the
+ * value opens with a quote, up to the closing quote (a ';' inside it is the value's).
  */
 static bool in_boundary(const char *line, const char *end, const char *s)
 {
+	if (boundary_value && *boundary_value) {
+		size_t n = strlen(boundary_value);
+
+		for (const char *b = line; b + n <= end && b <= s; b++)
+			if (memcmp(b, boundary_value, n) == 0 && s < b + n)
+				return true;
+		return false;
+	}
 	for (const char *b = line; b + 9 <= s; b++) {
 		const char *v = b + 9, *q;
 
@@ -409,7 +421,11 @@ static int fuzz_send(void *ud, const struct sip_peer *to, const char *buf, size_
 	    !wan_wrote_lan) {
 		const char *part = input_has_lan ? owned_part_naming_lan(m, buf, len)
 			: mem_has_lan(buf, len) ? "a message the daemon wrote" : NULL;
+		osip_generic_param_t *bp = NULL;
 
+		boundary_value = m->content_type &&
+				 osip_generic_param_get_byname(&m->content_type->gen_params, "boundary", &bp) == 0 && bp ?
+				 bp->gvalue : NULL;
 		if (!part)
 			part = callid_naming_lan(m);
 		if (!part)
