@@ -265,14 +265,20 @@ static bool token_ok(const char *s)
 
 /*
  * Media type parameters are "name=value" (RFC 3261 m-parameter). libosip2 cannot write one without
- * a value: it leaves "Content-Type: " unfinished and the next header line runs into it.
+ * a value: it leaves "Content-Type: " unfinished and the next header line runs into it. One
+ * boundary at most.
  */
 static bool media_params_ok(const osip_list_t *params)
 {
+	int boundaries = 0;
+
 	for (int i = 0; i < osip_list_size(params); i++) {
 		const osip_generic_param_t *gp = osip_list_get(params, i);
 
 		if (!gp || !gp->gname || !gp->gname[0] || !gp->gvalue || !gp->gvalue[0])
+			return false;
+		/* Two boundaries: which one delimits the parts is anybody's guess (and both pass unchanged). */
+		if (strcasecmp(gp->gname, "boundary") == 0 && ++boundaries > 1)
 			return false;
 	}
 	return true;
